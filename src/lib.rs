@@ -1,0 +1,11 @@
+//! Rekam: the recording station for the Indonesian electronic identity card (KTP-el).
+//!
+//! Everything outside `ui` (added with the kiosk) works without a window or a device: the domain
+//! rules ([`domain`]), local storage ([`store`]) and the recording workflow ([`workflow`]).
+
+pub mod domain;
+pub mod lang;
+pub mod store;
+pub mod workflow;
+
+pub use lang::{Lang, Localize};

@@ -1,0 +1,427 @@
+//! Local storage: one SQLite database per station (WAL, `synchronous=FULL`, foreign keys on), the
+//! data key that seals every biometric blob, the data-directory lock, users, and the audit log.
+//!
+//! Layout of a data directory: `rekam.db` (+ `-wal`, `-shm`), `rekam.lock`. The key file lives
+//! elsewhere (see [`key::default_key_file`]); docs/storage.md explains why.
+
+pub mod audit;
+mod error;
+pub mod key;
+mod lock;
+mod migrations;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+
+pub use error::StoreError;
+pub use key::DataKey;
+pub use lock::DirLock;
+pub use users::{NewUser, Role, User};
+
+use crate::domain::region;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "rekam.db";
+
+/// Where a station keeps its things.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub key_file: PathBuf,
+}
+
+impl Paths {
+    pub fn db(&self) -> PathBuf {
+        self.data_dir.join(DB_FILE)
+    }
+
+    /// The platform's data directory for Rekam (`~/.local/share/rekam` on Linux).
+    pub fn default_data_dir() -> PathBuf {
+        directories::ProjectDirs::from("id.go", "Dukcapil", "rekam")
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from("rekam-data"))
+    }
+}
+
+/// The source of time. The station's local offset decides the service day.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<FixedOffset>;
+}
+
+/// The machine's clock and time zone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<FixedOffset> {
+        chrono::Local::now().fixed_offset()
+    }
+}
+
+/// A clock that stands still until moved: for tests, simulations and benchmarks.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<FixedOffset>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<FixedOffset>) -> Arc<ManualClock> {
+        Arc::new(ManualClock(Mutex::new(at)))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<FixedOffset> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Formats an instant as stored: UTC, milliseconds, `Z`.
+pub fn timestamp(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&Utc)
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// The station this database belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Station {
+    pub kecamatan_code: String,
+    pub kecamatan_name: String,
+    pub station_id: String,
+    pub data_key_id: String,
+}
+
+/// What station setup needs.
+#[derive(Debug, Clone)]
+pub struct StationSetup {
+    pub kecamatan_code: String,
+    pub station_id: String,
+    pub supervisor: NewUser,
+}
+
+/// Why setup input is refused, before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("kecamatan code '{0}' is not a known 6-digit kecamatan code")]
+    UnknownKecamatan(String),
+    #[error("station id '{0}' must be 1 to 8 capital letters or digits")]
+    BadStationId(String),
+}
+
+/// An open station database, holding the data-directory lock and the data key.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    key: DataKey,
+    station: Station,
+    paths: Paths,
+    clock: Arc<dyn Clock>,
+    _lock: DirLock,
+}
+
+fn open_connection(db: &Path, create: bool) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let sql = |e| StoreError::from_sqlite(e, db);
+    let mut conn = Connection::open_with_flags(db, flags).map_err(sql)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(sql)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(sql)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::ReadOnly(db.parent().unwrap_or(db).into()));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sql)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(sql)?;
+    conn.pragma_update(None, "trusted_schema", "OFF")
+        .map_err(sql)?;
+    migrations::apply(&mut conn, db)?;
+    Ok(conn)
+}
+
+fn read_station(conn: &Connection, db: &Path) -> Result<Option<Station>, StoreError> {
+    conn.query_row(
+        "SELECT kecamatan_code, kecamatan_name, station_id, data_key_id FROM station WHERE id = 1",
+        [],
+        |r| {
+            Ok(Station {
+                kecamatan_code: r.get(0)?,
+                kecamatan_name: r.get(1)?,
+                station_id: r.get(2)?,
+                data_key_id: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(|e| StoreError::from_sqlite(e, db))
+}
+
+impl Store {
+    /// Whether a station database exists in `paths.data_dir` (it may still lack its station row).
+    pub fn exists(paths: &Paths) -> bool {
+        paths.db().exists()
+    }
+
+    /// Opens the station: takes the directory lock, applies pending migrations, loads the data key
+    /// and checks it belongs to this database.
+    pub fn open(paths: &Paths, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let lock = DirLock::acquire(&paths.data_dir)?;
+        let db = paths.db();
+        if !db.exists() {
+            return Err(StoreError::NotSetUp);
+        }
+        let conn = open_connection(&db, false)?;
+        let station = read_station(&conn, &db)?.ok_or(StoreError::NotSetUp)?;
+        let key = DataKey::load(&paths.key_file)?;
+        if key.id() != station.data_key_id {
+            return Err(StoreError::WrongKey {
+                path: paths.key_file.clone(),
+                expected: station.data_key_id,
+                found: key.id().to_owned(),
+            });
+        }
+        Ok(Store {
+            conn,
+            key,
+            station,
+            paths: paths.clone(),
+            clock,
+            _lock: lock,
+        })
+    }
+
+    /// Sets up a new station: creates the data key (or takes the one an interrupted setup left),
+    /// the database, the station row and the first supervisor, in one transaction.
+    pub fn setup(
+        paths: &Paths,
+        setup: &StationSetup,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Store, SetupOrStoreError> {
+        let kecamatan_name = region::lookup_checked(&setup.kecamatan_code)
+            .map(|r| r.kecamatan)
+            .ok_or_else(|| SetupError::UnknownKecamatan(setup.kecamatan_code.clone()))?;
+        if !crate::domain::queue::valid_station_id(&setup.station_id) {
+            return Err(SetupError::BadStationId(setup.station_id.clone()).into());
+        }
+        users::check_new_user(&setup.supervisor)?;
+        let lock = DirLock::acquire(&paths.data_dir)?;
+        let db = paths.db();
+        let mut conn = open_connection(&db, true)?;
+        if read_station(&conn, &db)?.is_some() {
+            return Err(StoreError::AlreadySetUp.into());
+        }
+        // No station row yet: a key file here can only be from an interrupted setup of this one.
+        let key = match DataKey::create(&paths.key_file) {
+            Err(StoreError::KeyExists(_)) => DataKey::load(&paths.key_file)?,
+            other => other?,
+        };
+        let station = Station {
+            kecamatan_code: setup.kecamatan_code.clone(),
+            kecamatan_name,
+            station_id: setup.station_id.clone(),
+            data_key_id: key.id().to_owned(),
+        };
+        let now = timestamp(clock.now());
+        let sql = |e| StoreError::from_sqlite(e, &db);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO station (id, kecamatan_code, kecamatan_name, station_id, data_key_id, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![station.kecamatan_code, station.kecamatan_name, station.station_id, station.data_key_id, now],
+        )
+        .map_err(sql)?;
+        audit::append(
+            &tx,
+            &now,
+            &audit::Entry {
+                actor_id: None,
+                action: "station.setup",
+                entity: "station",
+                entity_id: Some(1),
+                detail: serde_json::json!({
+                    "kecamatan_code": station.kecamatan_code,
+                    "station_id": station.station_id,
+                    "data_key_id": station.data_key_id,
+                    "software": env!("CARGO_PKG_VERSION"),
+                }),
+            },
+        )
+        .map_err(sql)?;
+        users::insert(&tx, &now, None, &setup.supervisor, &db).map_err(|e| match e {
+            users::UserError::Store(s) => SetupOrStoreError::Store(s),
+            other => SetupOrStoreError::User(other),
+        })?;
+        tx.commit().map_err(sql)?;
+        Ok(Store {
+            conn,
+            key,
+            station,
+            paths: paths.clone(),
+            clock,
+            _lock: lock,
+        })
+    }
+
+    pub fn station(&self) -> &Station {
+        &self.station
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    pub fn key(&self) -> &DataKey {
+        &self.key
+    }
+
+    /// The connection, for reads. Writes go through [`Store::write`].
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Now, formatted as stored.
+    pub fn now(&self) -> String {
+        timestamp(self.clock.now())
+    }
+
+    /// The service day: the station's local date.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    /// Maps a SQLite error on this station's database.
+    pub fn sql_error(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::from_sqlite(e, &self.paths.db())
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction and commits it durably (WAL, `synchronous=FULL`).
+    /// Any error rolls everything back: a change and its audit row land together or not at all.
+    pub fn write<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>, &WriteCtx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let db = self.paths.db();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| StoreError::from_sqlite(e, &db))?;
+        let ctx = WriteCtx {
+            now: timestamp(self.clock.now()),
+            today: self.clock.now().date_naive(),
+            key: &self.key,
+            station: &self.station,
+            db: &db,
+        };
+        let value = f(&tx, &ctx)?;
+        tx.commit().map_err(|e| StoreError::from_sqlite(e, &db))?;
+        Ok(value)
+    }
+
+    /// Checks the audit log's hash chain.
+    pub fn verify_audit(&self) -> Result<audit::Verification, StoreError> {
+        audit::verify(&self.conn).map_err(|e| self.sql_error(e))
+    }
+
+    /// SQLite's own consistency check; `Ok(())` when it finds nothing.
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.sql_error(e))?;
+        let fk: Option<String> = self
+            .conn
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql_error(e))?;
+        if result == "ok" && fk.is_none() {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(self.paths.db()))
+        }
+    }
+}
+
+/// What a write transaction may need besides the transaction itself.
+#[derive(Debug)]
+pub struct WriteCtx<'a> {
+    /// The transaction's timestamp: every row it writes carries the same one.
+    pub now: String,
+    pub today: NaiveDate,
+    pub key: &'a DataKey,
+    pub station: &'a Station,
+    db: &'a Path,
+}
+
+impl WriteCtx<'_> {
+    /// The database file, for error messages.
+    pub fn db_path(&self) -> &Path {
+        self.db
+    }
+
+    /// Maps a SQLite error inside the transaction.
+    pub fn sql(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::from_sqlite(e, self.db)
+    }
+
+    /// Appends an audit row in this transaction.
+    pub fn audit(&self, tx: &Transaction<'_>, entry: &audit::Entry<'_>) -> Result<i64, StoreError> {
+        audit::append(tx, &self.now, entry).map_err(|e| self.sql(e))
+    }
+
+    /// The next value of a counter that never goes down (queue and register numbers).
+    pub fn next_counter(
+        &self,
+        tx: &Transaction<'_>,
+        name: &str,
+        day: NaiveDate,
+    ) -> Result<u32, StoreError> {
+        tx.query_row(
+            "INSERT INTO counters (name, day, value) VALUES (?1, ?2, 1)
+             ON CONFLICT (name, day) DO UPDATE SET value = value + 1 RETURNING value",
+            params![name, day.to_string()],
+            |r| r.get(0),
+        )
+        .map_err(|e| self.sql(e))
+    }
+}
+
+/// Setup fails on input or on storage.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SetupOrStoreError {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    User(users::UserError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<users::UserError> for SetupOrStoreError {
+    fn from(e: users::UserError) -> Self {
+        match e {
+            users::UserError::Store(s) => SetupOrStoreError::Store(s),
+            other => SetupOrStoreError::User(other),
+        }
+    }
+}

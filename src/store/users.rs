@@ -1,0 +1,267 @@
+//! Station users (operators and supervisors): argon2id password hashes, login with lock-out after
+//! repeated failures. Officer-card login joins this later through the smartcard driver.
+
+use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use zeroize::Zeroizing;
+
+use super::{Store, StoreError, audit};
+use crate::domain::coded_enum;
+use crate::lang::{Lang, Localize};
+
+coded_enum! {
+    /// What a user may do. Supervisors verify and validate requests and close the day.
+    pub enum Role {
+        Operator = "operator",
+        Supervisor = "supervisor",
+    }
+}
+
+/// A user as the rest of the program sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub nip: Option<String>,
+    pub role: Role,
+    pub password: Zeroizing<String>,
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD: usize = 8;
+/// Failed logins in a row that lock an account.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long a locked account stays locked.
+pub const LOCKOUT: chrono::Duration = chrono::Duration::minutes(5);
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum UserError {
+    #[error("username must be 1-32 letters, digits, '.', '_' or '-'")]
+    BadUsername,
+    #[error("full name is empty")]
+    EmptyName,
+    #[error("password must have at least {MIN_PASSWORD} characters")]
+    WeakPassword,
+    #[error("username '{0}' is taken")]
+    UsernameTaken(String),
+    #[error("wrong username or password")]
+    WrongCredentials,
+    #[error("account locked after repeated failures until {0}")]
+    Locked(String),
+    #[error("account is disabled")]
+    Inactive,
+    #[error("only a supervisor may do this")]
+    NotSupervisor,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Localize for UserError {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (UserError::BadUsername, Lang::Id) => {
+                "Nama pengguna harus 1-32 huruf, angka, '.', '_' atau '-'.".to_owned()
+            }
+            (UserError::EmptyName, Lang::Id) => "Nama lengkap belum diisi.".to_owned(),
+            (UserError::WeakPassword, Lang::Id) => {
+                format!("Kata sandi minimal {MIN_PASSWORD} karakter.")
+            }
+            (UserError::UsernameTaken(u), Lang::Id) => {
+                format!("Nama pengguna '{u}' sudah dipakai.")
+            }
+            (UserError::WrongCredentials, Lang::Id) => {
+                "Nama pengguna atau kata sandi salah.".to_owned()
+            }
+            (UserError::Locked(until), Lang::Id) => {
+                format!("Akun terkunci karena terlalu banyak percobaan gagal, sampai {until}.")
+            }
+            (UserError::Inactive, Lang::Id) => "Akun ini dinonaktifkan.".to_owned(),
+            (UserError::NotSupervisor, Lang::Id) => {
+                "Hanya supervisor yang boleh melakukan ini.".to_owned()
+            }
+            (UserError::Store(e), lang) => e.localize(lang),
+            (other, Lang::En) => format!(
+                "{}{}.",
+                other.to_string()[..1].to_uppercase(),
+                &other.to_string()[1..]
+            ),
+        }
+    }
+}
+
+/// Checks a new user's fields before anything is written.
+pub fn check_new_user(u: &NewUser) -> Result<(), UserError> {
+    let ok = (1..=32).contains(&u.username.len())
+        && u.username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !ok {
+        return Err(UserError::BadUsername);
+    }
+    if u.full_name.trim().is_empty() {
+        return Err(UserError::EmptyName);
+    }
+    if u.password.chars().count() < MIN_PASSWORD {
+        return Err(UserError::WeakPassword);
+    }
+    Ok(())
+}
+
+/// argon2id with the crate's defaults (19 MiB, 2 passes, 1 lane: OWASP's recommendation).
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 with default parameters accepts any password")
+        .to_string()
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Inserts a user in the caller's transaction, with its audit row.
+pub(crate) fn insert(
+    tx: &Transaction<'_>,
+    now: &str,
+    actor: Option<i64>,
+    u: &NewUser,
+    db: &std::path::Path,
+) -> Result<User, UserError> {
+    check_new_user(u)?;
+    let hash = hash_password(&u.password);
+    let username = u.username.trim().to_owned();
+    let inserted = tx.execute(
+        "INSERT INTO users (username, full_name, nip, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![username, u.full_name.trim(), u.nip, u.role, hash, now],
+    );
+    match inserted {
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            return Err(UserError::UsernameTaken(username));
+        }
+        other => other.map_err(|e| StoreError::from_sqlite(e, db))?,
+    };
+    let id = tx.last_insert_rowid();
+    audit::append(
+        tx,
+        now,
+        &audit::Entry {
+            actor_id: actor,
+            action: "user.create",
+            entity: "user",
+            entity_id: Some(id),
+            detail: serde_json::json!({ "username": username, "role": u.role }),
+        },
+    )
+    .map_err(|e| StoreError::from_sqlite(e, db))?;
+    Ok(User {
+        id,
+        username,
+        full_name: u.full_name.trim().to_owned(),
+        role: u.role,
+    })
+}
+
+impl Store {
+    /// Creates a user; only a supervisor may.
+    pub fn create_user(&mut self, by: &User, u: &NewUser) -> Result<User, UserError> {
+        if by.role != Role::Supervisor {
+            return Err(UserError::NotSupervisor);
+        }
+        self.write(|tx, ctx| insert(tx, &ctx.now, Some(by.id), u, ctx.db_path()))
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT id, username, full_name, role FROM users WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(User {
+                        id: r.get(0)?,
+                        username: r.get(1)?,
+                        full_name: r.get(2)?,
+                        role: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.sql_error(e))
+    }
+
+    /// Logs in with a password. Wrong passwords count; the fifth in a row locks the account for
+    /// [`LOCKOUT`]. Both outcomes are audited. The error does not say whether the user exists.
+    pub fn authenticate(&mut self, username: &str, password: &str) -> Result<User, UserError> {
+        let now_t = self.clock().now().with_timezone(&Utc);
+        self.write(|tx, ctx| {
+            type Row = (i64, String, String, Role, String, bool, i64, Option<String>);
+            let row: Option<Row> = tx
+                .query_row(
+                    "SELECT id, username, full_name, role, password_hash, active, failed_logins, locked_until
+                     FROM users WHERE username = ?1",
+                    [username.trim()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+                )
+                .optional()
+                .map_err(|e| ctx.sql(e))?;
+            let Some((id, username, full_name, role, hash, active, failed, locked_until)) = row else {
+                // Spend the same time as a real check, so timing does not reveal unknown users.
+                let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE");
+                return Err(UserError::WrongCredentials);
+            };
+            if let Some(until) = locked_until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+                && until.with_timezone(&Utc) > now_t
+            {
+                return Err(UserError::Locked(until.format("%H:%M").to_string()));
+            }
+            if !active {
+                return Err(UserError::Inactive);
+            }
+            let entry = |action| audit::Entry {
+                actor_id: Some(id),
+                action,
+                entity: "user",
+                entity_id: Some(id),
+                detail: serde_json::json!({}),
+            };
+            if verify_password(password, &hash) {
+                tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [id])
+                    .map_err(|e| ctx.sql(e))?;
+                ctx.audit(tx, &entry("user.login"))?;
+                Ok(Ok(User { id, username, full_name, role }))
+            } else {
+                let failed = failed + 1;
+                let locked = (failed >= MAX_FAILED_LOGINS).then(|| super::timestamp((now_t + LOCKOUT).fixed_offset()));
+                tx.execute(
+                    "UPDATE users SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
+                    params![id, if locked.is_some() { 0 } else { failed }, locked],
+                )
+                .map_err(|e| ctx.sql(e))?;
+                ctx.audit(tx, &entry(if locked.is_some() { "user.locked" } else { "user.login_failed" }))?;
+                // The failure is committed (the counter must survive) and then reported.
+                Ok(Err(UserError::WrongCredentials))
+            }
+        })
+        .and_then(|r: Result<User, UserError>| r)
+    }
+}

@@ -1,0 +1,839 @@
+//! Persists the workflow. Every call checks the transition with [`Step::after`], then writes the
+//! change, the end of the old step event, the start of the new one and the audit row in one
+//! IMMEDIATE transaction (durable on commit). A refused call writes nothing.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::json;
+
+use super::{Action, CAPTURE_ORDER, ExceptionKind, Modality, Step, WorkflowError};
+use crate::domain::applicant::{self, Biodata};
+use crate::domain::nik::{self, NumberWarning};
+use crate::domain::queue::RegisterNumber;
+use crate::domain::service::{self, Check, Requirement, ServiceType};
+use crate::store::{Role, Store, StoreError, User, WriteCtx, audit};
+
+/// A capture to store: data, or an exception with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureInput {
+    pub modality: Modality,
+    /// See [`Modality::positions`].
+    pub position: u8,
+    pub content: CaptureContent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaptureContent {
+    Data {
+        /// Encoding of `bytes`: `png`, `jpeg`, `wsq`, `gray8`, `strokes-json`, ...
+        format: String,
+        width: u32,
+        height: u32,
+        /// 0-100, from the quality checks.
+        quality: Option<u8>,
+        bytes: Vec<u8>,
+    },
+    Exception {
+        kind: ExceptionKind,
+        reason: String,
+    },
+}
+
+/// The outcome of the requirement check.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum CheckOutcome {
+    Complete,
+    /// Returned to the applicant with what is missing.
+    Returned {
+        missing: Vec<Requirement>,
+        ineligible: Option<applicant::Ineligible>,
+    },
+}
+
+/// The current capture of one position, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaptureSummary {
+    pub id: i64,
+    pub modality: Modality,
+    pub position: u8,
+    pub attempt: u32,
+    pub quality: Option<u8>,
+    pub format: Option<String>,
+    pub exception: Option<ExceptionKind>,
+    pub exception_reason: Option<String>,
+}
+
+/// A request as a screen needs it to resume.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RequestView {
+    pub id: i64,
+    pub ticket: String,
+    pub step: Step,
+    pub service_type: Option<ServiceType>,
+    pub nik: Option<String>,
+    pub full_name: Option<String>,
+    pub register_number: Option<String>,
+    pub outcome_reason: Option<String>,
+    pub updated_at: String,
+    pub captures: Vec<CaptureSummary>,
+}
+
+/// Warnings to show after the file was received (the NIK disagrees with the biodata, etc.).
+pub type Warnings = Vec<NumberWarning>;
+
+fn current_step(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    request: i64,
+) -> Result<Step, WorkflowError> {
+    tx.query_row("SELECT step FROM requests WHERE id = ?1", [request], |r| {
+        r.get(0)
+    })
+    .optional()
+    .map_err(|e| ctx.sql(e))?
+    .ok_or(WorkflowError::NoSuchRequest(request))
+}
+
+/// Checks and performs one transition inside the caller's transaction.
+fn transition(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    request: i64,
+    actor: &User,
+    action: Action,
+    mut detail: serde_json::Value,
+) -> Result<Step, WorkflowError> {
+    if action.needs_supervisor() && actor.role != Role::Supervisor {
+        return Err(WorkflowError::NotSupervisor(action.code()));
+    }
+    let from = current_step(tx, ctx, request)?;
+    let to = from.after(action)?;
+    let sql = |e| ctx.sql(e);
+    tx.execute(
+        "UPDATE requests SET step = ?2, updated_at = ?3 WHERE id = ?1",
+        params![request, to, ctx.now],
+    )
+    .map_err(sql)?;
+    tx.execute(
+        "UPDATE step_events SET ended_at = ?2 WHERE request_id = ?1 AND ended_at IS NULL",
+        params![request, ctx.now],
+    )
+    .map_err(sql)?;
+    // A final step is an instant: it starts and ends at once, so no event stays open.
+    let ended = to.is_final().then_some(ctx.now.as_str());
+    tx.execute(
+        "INSERT INTO step_events (request_id, step, started_at, ended_at, actor_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![request, to, ctx.now, ended, actor.id],
+    )
+    .map_err(sql)?;
+    let ticket_status = match to {
+        Step::Recorded => Some("recorded"),
+        Step::Returned => Some("returned"),
+        Step::Cancelled => Some("cancelled"),
+        Step::Deferred => Some("deferred"),
+        _ => None,
+    };
+    if let Some(status) = ticket_status {
+        tx.execute(
+            "UPDATE queue_tickets SET status = ?2, closed_at = ?3 WHERE id = (SELECT ticket_id FROM requests WHERE id = ?1)",
+            params![request, status, ctx.now],
+        )
+        .map_err(sql)?;
+    }
+    if let Some(obj) = detail.as_object_mut() {
+        obj.insert("from".into(), json!(from));
+        obj.insert("to".into(), json!(to));
+    }
+    ctx.audit(
+        tx,
+        &audit::Entry {
+            actor_id: Some(actor.id),
+            action: &format!("request.{}", action.code()),
+            entity: "request",
+            entity_id: Some(request),
+            detail,
+        },
+    )?;
+    Ok(to)
+}
+
+/// The positions of `modality` that have no current capture.
+fn missing_positions(
+    tx: &rusqlite::Connection,
+    request: i64,
+    modality: Modality,
+) -> rusqlite::Result<Vec<(Modality, u8)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT position FROM captures WHERE request_id = ?1 AND modality = ?2 AND superseded_at IS NULL",
+    )?;
+    let have: Vec<u8> = stmt
+        .query_map(params![request, modality], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(modality
+        .positions()
+        .iter()
+        .filter(|p| !have.contains(p))
+        .map(|p| (modality, *p))
+        .collect())
+}
+
+fn first_incomplete(tx: &rusqlite::Connection, request: i64) -> rusqlite::Result<Option<Modality>> {
+    for m in CAPTURE_ORDER {
+        if !missing_positions(tx, request, m)?.is_empty() {
+            return Ok(Some(m));
+        }
+    }
+    Ok(None)
+}
+
+fn reason(text: &str) -> Result<String, WorkflowError> {
+    let t = text.trim();
+    if t.is_empty() {
+        Err(WorkflowError::ReasonRequired)
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+/// The associated data that binds a sealed blob to its capture row.
+pub fn blob_aad(
+    capture_id: i64,
+    request: i64,
+    modality: Modality,
+    position: u8,
+    attempt: u32,
+) -> Vec<u8> {
+    format!("rekam/capture/v1/{capture_id}/{request}/{modality}/{position}/{attempt}").into_bytes()
+}
+
+fn upsert_applicant(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    b: &Biodata,
+) -> Result<i64, StoreError> {
+    tx.query_row(
+        "INSERT INTO applicants (nik, kk_number, full_name, birth_place, birth_date, sex, blood_type, address, rt, rw,
+             village, address_region, religion, marital_status, occupation, nationality, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
+         ON CONFLICT (nik) DO UPDATE SET kk_number = excluded.kk_number, full_name = excluded.full_name,
+             birth_place = excluded.birth_place, birth_date = excluded.birth_date, sex = excluded.sex,
+             blood_type = excluded.blood_type, address = excluded.address, rt = excluded.rt, rw = excluded.rw,
+             village = excluded.village, address_region = excluded.address_region, religion = excluded.religion,
+             marital_status = excluded.marital_status, occupation = excluded.occupation,
+             nationality = excluded.nationality, updated_at = excluded.updated_at
+         RETURNING id",
+        params![
+            b.nik, b.kk_number, b.full_name, b.birth_place, b.birth_date.to_string(), b.sex, b.blood_type, b.address,
+            b.rt, b.rw, b.village, b.address_region, b.religion, b.marital_status, b.occupation, b.nationality, ctx.now
+        ],
+        |r| r.get(0),
+    )
+    .map_err(|e| ctx.sql(e))
+}
+
+fn applicant_of(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    request: i64,
+) -> Result<(ServiceType, chrono::NaiveDate, applicant::MaritalStatus), WorkflowError> {
+    let row: Option<(
+        Option<ServiceType>,
+        Option<String>,
+        Option<applicant::MaritalStatus>,
+    )> = tx
+        .query_row(
+            "SELECT r.service_type, a.birth_date, a.marital_status FROM requests r
+             LEFT JOIN applicants a ON a.id = r.applicant_id WHERE r.id = ?1",
+            [request],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| ctx.sql(e))?;
+    match row {
+        None => Err(WorkflowError::NoSuchRequest(request)),
+        Some((Some(s), Some(born), Some(m))) => {
+            let born = born
+                .parse()
+                .map_err(|_| StoreError::Corrupt(ctx.db_path().into()))?;
+            Ok((s, born, m))
+        }
+        Some(_) => Err(WorkflowError::NoBiodata),
+    }
+}
+
+impl Store {
+    /// Calls a waiting ticket: opens its request at [`Step::TicketCalled`].
+    pub fn call_ticket(&mut self, operator: &User, ticket: i64) -> Result<i64, WorkflowError> {
+        self.write(|tx, ctx| {
+            let row: Option<(String, String, u32, String)> = tx
+                .query_row(
+                    "SELECT status, prefix, number, service_day FROM queue_tickets WHERE id = ?1",
+                    [ticket],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .map_err(|e| ctx.sql(e))?;
+            let (status, prefix, number, day) = row.ok_or(WorkflowError::NoSuchTicket(ticket))?;
+            let code = format!("{prefix}-{number:03}");
+            if status != "waiting" {
+                return Err(WorkflowError::TicketNotWaiting { code, status });
+            }
+            tx.execute("UPDATE queue_tickets SET status = 'called', called_at = ?2 WHERE id = ?1", params![ticket, ctx.now])
+                .map_err(|e| ctx.sql(e))?;
+            tx.execute(
+                "INSERT INTO requests (ticket_id, service_day, step, operator_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![ticket, day, Step::TicketCalled, operator.id, ctx.now],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            let request = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO step_events (request_id, step, started_at, actor_id) VALUES (?1, ?2, ?3, ?4)",
+                params![request, Step::TicketCalled, ctx.now, operator.id],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            ctx.audit(
+                tx,
+                &audit::Entry {
+                    actor_id: Some(operator.id),
+                    action: "request.call_ticket",
+                    entity: "request",
+                    entity_id: Some(request),
+                    detail: json!({ "ticket": code, "to": Step::TicketCalled }),
+                },
+            )?;
+            Ok(request)
+        })
+    }
+
+    /// Calls the oldest waiting ticket of today. `Ok(None)` when nobody waits.
+    pub fn call_next(&mut self, operator: &User) -> Result<Option<i64>, WorkflowError> {
+        match self.waiting_tickets()?.first() {
+            Some(t) => self.call_ticket(operator, t.id).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Takes in the file: validates the NIK, No. KK and biodata, stores the applicant, moves to
+    /// [`Step::FileReceived`]. Returns the warnings to show (they do not block).
+    pub fn receive_file(
+        &mut self,
+        operator: &User,
+        request: i64,
+        service_type: ServiceType,
+        biodata: &Biodata,
+    ) -> Result<Warnings, WorkflowError> {
+        let today = self.today();
+        let nik = nik::check_nik(
+            &biodata.nik,
+            today,
+            Some(biodata.birth_date),
+            Some(biodata.sex),
+        );
+        let warnings = nik.warnings.clone();
+        let nik = nik.into_result().map_err(WorkflowError::InvalidNik)?;
+        let kk = nik::check_kk(&biodata.kk_number, today)
+            .into_result()
+            .map_err(WorkflowError::InvalidKk)?;
+        let mut b = biodata.normalized(today).map_err(WorkflowError::Biodata)?;
+        b.nik = nik.digits;
+        b.kk_number = kk.digits;
+        self.write(|tx, ctx| {
+            let applicant = upsert_applicant(tx, ctx, &b)?;
+            let detail =
+                json!({ "nik": b.nik, "service_type": service_type, "warnings": warnings });
+            transition(tx, ctx, request, operator, Action::ReceiveFile, detail)?;
+            tx.execute(
+                "UPDATE requests SET applicant_id = ?2, service_type = ?3 WHERE id = ?1",
+                params![request, applicant, service_type],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            Ok(warnings.clone())
+        })
+    }
+
+    /// Records the checklist findings. Complete and eligible: on to registration. Otherwise the
+    /// file is returned with the list of what is missing.
+    pub fn check_requirements(
+        &mut self,
+        operator: &User,
+        request: i64,
+        findings: &[(Requirement, Check)],
+    ) -> Result<CheckOutcome, WorkflowError> {
+        self.write(|tx, ctx| {
+            let (service, born, marital) = applicant_of(tx, ctx, request)?;
+            let evaluation = service::evaluate(service, findings);
+            if let Err(service::Incomplete { invalid, .. }) = &evaluation
+                && !invalid.is_empty()
+            {
+                // A finding that makes no sense is the operator's slip, not the applicant's fault.
+                return Err(WorkflowError::InvalidFindings(invalid.clone()));
+            }
+            let missing = evaluation.err().map(|i| i.missing).unwrap_or_default();
+            let ineligible = applicant::eligibility(born, marital, ctx.today).err();
+            for (req, finding) in findings {
+                tx.execute(
+                    "INSERT INTO requirement_checks (request_id, requirement, finding, checked_by, checked_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (request_id, requirement) DO UPDATE SET finding = excluded.finding,
+                         checked_by = excluded.checked_by, checked_at = excluded.checked_at",
+                    params![request, req, finding, operator.id, ctx.now],
+                )
+                .map_err(|e| ctx.sql(e))?;
+            }
+            let complete = missing.is_empty() && ineligible.is_none();
+            let detail = json!({ "missing": missing, "ineligible": ineligible });
+            transition(tx, ctx, request, operator, Action::CheckRequirements { complete }, detail)?;
+            if complete {
+                return Ok(CheckOutcome::Complete);
+            }
+            let why = if ineligible.is_some() { "ineligible" } else { "incomplete" };
+            tx.execute("UPDATE requests SET outcome_reason = ?2 WHERE id = ?1", params![request, why])
+                .map_err(|e| ctx.sql(e))?;
+            Ok(CheckOutcome::Returned { missing, ineligible })
+        })
+    }
+
+    /// Enters the request in the register book with the next register number of the day.
+    pub fn register(
+        &mut self,
+        operator: &User,
+        request: i64,
+    ) -> Result<RegisterNumber, WorkflowError> {
+        self.write(|tx, ctx| {
+            // Check the transition first: a refused call must not consume a number.
+            current_step(tx, ctx, request)?.after(Action::Register)?;
+            let seq = ctx.next_counter(tx, "register", ctx.today)?;
+            let number = RegisterNumber {
+                kecamatan: ctx.station.kecamatan_code.clone(),
+                station: ctx.station.station_id.clone(),
+                date: ctx.today,
+                seq,
+            };
+            transition(
+                tx,
+                ctx,
+                request,
+                operator,
+                Action::Register,
+                json!({ "register_number": number.to_string() }),
+            )?;
+            tx.execute(
+                "UPDATE requests SET register_seq = ?2, register_number = ?3 WHERE id = ?1",
+                params![request, seq, number.to_string()],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            Ok(number)
+        })
+    }
+
+    /// The supervisor verifies and initials the file.
+    pub fn verify(&mut self, supervisor: &User, request: i64) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            transition(tx, ctx, request, supervisor, Action::Verify, json!({}))?;
+            tx.execute(
+                "UPDATE requests SET verified_by = ?2 WHERE id = ?1",
+                params![request, supervisor.id],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            Ok(())
+        })
+    }
+
+    /// The supervisor (Camat, Sekcam or Kasi) validates the file.
+    pub fn validate(&mut self, supervisor: &User, request: i64) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            transition(tx, ctx, request, supervisor, Action::Validate, json!({}))?;
+            tx.execute(
+                "UPDATE requests SET validated_by = ?2 WHERE id = ?1",
+                params![request, supervisor.id],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            Ok(())
+        })
+    }
+
+    /// The supervisor rejects the file at verification or validation; it goes back to the applicant.
+    pub fn reject(
+        &mut self,
+        supervisor: &User,
+        request: i64,
+        why: &str,
+    ) -> Result<(), WorkflowError> {
+        self.end_with(supervisor, request, Action::Reject, why)
+    }
+
+    /// Cancels a request that is not recorded yet (the applicant left, a wrong ticket).
+    pub fn cancel(&mut self, user: &User, request: i64, why: &str) -> Result<(), WorkflowError> {
+        self.end_with(user, request, Action::Cancel, why)
+    }
+
+    /// Puts a request off (power cut, broken device); the applicant comes back another time.
+    pub fn defer(&mut self, user: &User, request: i64, why: &str) -> Result<(), WorkflowError> {
+        self.end_with(user, request, Action::Defer, why)
+    }
+
+    fn end_with(
+        &mut self,
+        user: &User,
+        request: i64,
+        action: Action,
+        why: &str,
+    ) -> Result<(), WorkflowError> {
+        let why = reason(why)?;
+        self.write(|tx, ctx| {
+            transition(tx, ctx, request, user, action, json!({ "reason": why }))?;
+            tx.execute(
+                "UPDATE requests SET outcome_reason = ?2 WHERE id = ?1",
+                params![request, why],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            Ok(())
+        })
+    }
+
+    /// Starts the biometric recording of a validated request. Eligibility is checked again: no
+    /// ineligible applicant is ever recorded.
+    pub fn begin_recording(&mut self, operator: &User, request: i64) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            let (_, born, marital) = applicant_of(tx, ctx, request)?;
+            applicant::eligibility(born, marital, ctx.today).map_err(WorkflowError::Ineligible)?;
+            transition(
+                tx,
+                ctx,
+                request,
+                operator,
+                Action::BeginRecording,
+                json!({}),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Stores one capture attempt (sealed) or exception for the current capture step. It becomes
+    /// the current capture of its position; earlier attempts are kept, superseded.
+    pub fn add_capture(
+        &mut self,
+        operator: &User,
+        request: i64,
+        input: &CaptureInput,
+    ) -> Result<i64, WorkflowError> {
+        let CaptureInput {
+            modality,
+            position,
+            content,
+        } = input;
+        let (modality, position) = (*modality, *position);
+        if !modality.positions().contains(&position) {
+            return Err(WorkflowError::BadPosition { modality, position });
+        }
+        match content {
+            CaptureContent::Data { bytes, format, .. }
+                if bytes.is_empty() || format.trim().is_empty() =>
+            {
+                return Err(WorkflowError::EmptyCapture);
+            }
+            CaptureContent::Exception { reason: r, .. } => {
+                reason(r)?;
+            }
+            CaptureContent::Data { .. } => {}
+        }
+        self.write(|tx, ctx| {
+            let step = current_step(tx, ctx, request)?;
+            if step != modality.step() {
+                return Err(WorkflowError::WrongStepForCapture { step, modality });
+            }
+            let sql = |e| ctx.sql(e);
+            let attempt: u32 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(attempt), 0) + 1 FROM captures WHERE request_id = ?1 AND modality = ?2 AND position = ?3",
+                    params![request, modality, position],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            tx.execute(
+                "UPDATE captures SET superseded_at = ?4
+                 WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
+                params![request, modality, position, ctx.now],
+            )
+            .map_err(sql)?;
+            let (format, width, height, quality, exception, why, size) = match content {
+                CaptureContent::Data { format, width, height, quality, bytes } => {
+                    (Some(format.as_str()), Some(*width), Some(*height), *quality, None, None, bytes.len())
+                }
+                CaptureContent::Exception { kind, reason: r } => (None, None, None, None, Some(*kind), Some(r.trim()), 0),
+            };
+            tx.execute(
+                "INSERT INTO captures (request_id, modality, position, attempt, quality, format, width, height,
+                     exception, exception_reason, captured_by, captured_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![request, modality, position, attempt, quality, format, width, height, exception, why, operator.id, ctx.now],
+            )
+            .map_err(sql)?;
+            let capture = tx.last_insert_rowid();
+            if let CaptureContent::Data { bytes, .. } = content {
+                let (nonce, ciphertext) = ctx.key.seal(&blob_aad(capture, request, modality, position, attempt), bytes);
+                tx.execute(
+                    "INSERT INTO capture_blobs (capture_id, nonce, ciphertext) VALUES (?1, ?2, ?3)",
+                    params![capture, &nonce[..], ciphertext],
+                )
+                .map_err(sql)?;
+            }
+            ctx.audit(
+                tx,
+                &audit::Entry {
+                    actor_id: Some(operator.id),
+                    action: "capture.add",
+                    entity: "capture",
+                    entity_id: Some(capture),
+                    detail: json!({
+                        "request": request, "modality": modality, "position": position, "attempt": attempt,
+                        "quality": quality, "format": format, "bytes": size, "exception": exception, "reason": why,
+                    }),
+                },
+            )?;
+            Ok(capture)
+        })
+    }
+
+    /// Makes an earlier attempt the current capture of its position again (best-of after retries).
+    pub fn select_capture(
+        &mut self,
+        operator: &User,
+        request: i64,
+        capture: i64,
+    ) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            let row: Option<(Modality, u8)> = tx
+                .query_row(
+                    "SELECT modality, position FROM captures WHERE id = ?1 AND request_id = ?2",
+                    params![capture, request],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(|e| ctx.sql(e))?;
+            let (modality, position) = row.ok_or(WorkflowError::CaptureNotFound(capture))?;
+            let step = current_step(tx, ctx, request)?;
+            if step != modality.step() {
+                return Err(WorkflowError::WrongStepForCapture { step, modality });
+            }
+            tx.execute(
+                "UPDATE captures SET superseded_at = ?4
+                 WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
+                params![request, modality, position, ctx.now],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            tx.execute("UPDATE captures SET superseded_at = NULL WHERE id = ?1", [capture]).map_err(|e| ctx.sql(e))?;
+            ctx.audit(
+                tx,
+                &audit::Entry {
+                    actor_id: Some(operator.id),
+                    action: "capture.select",
+                    entity: "capture",
+                    entity_id: Some(capture),
+                    detail: json!({ "request": request, "modality": modality, "position": position }),
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Leaves the current capture step once each of its positions has data or an exception; goes
+    /// to the next incomplete capture step, or to review. Returns the new step.
+    pub fn complete_capture_step(
+        &mut self,
+        operator: &User,
+        request: i64,
+    ) -> Result<Step, WorkflowError> {
+        self.write(|tx, ctx| {
+            let step = current_step(tx, ctx, request)?;
+            let Some(modality) = step.capture_modality() else {
+                return Err(WorkflowError::NotAllowed {
+                    step,
+                    action: "complete_capture",
+                });
+            };
+            let missing = missing_positions(tx, request, modality).map_err(|e| ctx.sql(e))?;
+            if !missing.is_empty() {
+                return Err(WorkflowError::CapturesIncomplete(missing));
+            }
+            let next_incomplete = first_incomplete(tx, request).map_err(|e| ctx.sql(e))?;
+            transition(
+                tx,
+                ctx,
+                request,
+                operator,
+                Action::CompleteCapture { next_incomplete },
+                json!({ "modality": modality }),
+            )
+        })
+    }
+
+    /// From review, goes back to one capture step to redo it.
+    pub fn redo(
+        &mut self,
+        operator: &User,
+        request: i64,
+        modality: Modality,
+    ) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            transition(
+                tx,
+                ctx,
+                request,
+                operator,
+                Action::Redo(modality),
+                json!({ "modality": modality }),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The operator approves the review: the record is complete and stored for the day's batch.
+    pub fn approve_review(&mut self, operator: &User, request: i64) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            let mut missing = Vec::new();
+            for m in CAPTURE_ORDER {
+                missing.extend(missing_positions(tx, request, m).map_err(|e| ctx.sql(e))?);
+            }
+            if !missing.is_empty() {
+                return Err(WorkflowError::CapturesIncomplete(missing));
+            }
+            transition(tx, ctx, request, operator, Action::ApproveReview, json!({}))?;
+            tx.execute(
+                "UPDATE requests SET central_status = 'BIO_CAPTURED' WHERE id = ?1",
+                [request],
+            )
+            .map_err(|e| ctx.sql(e))?;
+            Ok(())
+        })
+    }
+
+    /// The proof of recording was handed to the applicant.
+    pub fn hand_over_proof(&mut self, operator: &User, request: i64) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            transition(tx, ctx, request, operator, Action::HandOverProof, json!({})).map(drop)
+        })
+    }
+
+    /// The paper file went into the archive folder.
+    pub fn archive(&mut self, operator: &User, request: i64) -> Result<(), WorkflowError> {
+        self.write(|tx, ctx| {
+            transition(tx, ctx, request, operator, Action::Archive, json!({})).map(drop)
+        })
+    }
+
+    /// One request with its current captures.
+    pub fn request(&self, id: i64) -> Result<Option<RequestView>, StoreError> {
+        let sql = |e| self.sql_error(e);
+        let view = self
+            .conn()
+            .query_row(
+                "SELECT r.id, t.prefix || '-' || printf('%03d', t.number), r.step, r.service_type, a.nik, a.full_name,
+                        r.register_number, r.outcome_reason, r.updated_at
+                 FROM requests r JOIN queue_tickets t ON t.id = r.ticket_id
+                 LEFT JOIN applicants a ON a.id = r.applicant_id WHERE r.id = ?1",
+                [id],
+                |r| {
+                    Ok(RequestView {
+                        id: r.get(0)?,
+                        ticket: r.get(1)?,
+                        step: r.get(2)?,
+                        service_type: r.get(3)?,
+                        nik: r.get(4)?,
+                        full_name: r.get(5)?,
+                        register_number: r.get(6)?,
+                        outcome_reason: r.get(7)?,
+                        updated_at: r.get(8)?,
+                        captures: vec![],
+                    })
+                },
+            )
+            .optional()
+            .map_err(sql)?;
+        let Some(mut view) = view else {
+            return Ok(None);
+        };
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, modality, position, attempt, quality, format, exception, exception_reason FROM captures
+                 WHERE request_id = ?1 AND superseded_at IS NULL ORDER BY modality, position",
+            )
+            .map_err(sql)?;
+        view.captures = stmt
+            .query_map([id], |r| {
+                Ok(CaptureSummary {
+                    id: r.get(0)?,
+                    modality: r.get(1)?,
+                    position: r.get(2)?,
+                    attempt: r.get(3)?,
+                    quality: r.get(4)?,
+                    format: r.get(5)?,
+                    exception: r.get(6)?,
+                    exception_reason: r.get(7)?,
+                })
+            })
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
+        Ok(Some(view))
+    }
+
+    /// Requests not in a final step, most recently touched first: where the station resumes.
+    pub fn open_requests(&self) -> Result<Vec<RequestView>, StoreError> {
+        let finals: Vec<&str> = Step::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .map(|s| s.code())
+            .collect();
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT id FROM requests WHERE step NOT IN ({}) ORDER BY updated_at DESC, id DESC",
+                finals
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .map_err(|e| self.sql_error(e))?;
+        let ids: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.sql_error(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql_error(e))?;
+        ids.into_iter()
+            .filter_map(|id| self.request(id).transpose())
+            .collect()
+    }
+
+    /// Decrypts a capture's bytes. Fails loudly if the blob was altered or moved to another row.
+    pub fn capture_bytes(&self, capture: i64) -> Result<Vec<u8>, StoreError> {
+        type Row = (i64, Modality, u8, u32, Vec<u8>, Vec<u8>);
+        let (request, modality, position, attempt, nonce, ct): Row = self
+            .conn()
+            .query_row(
+                "SELECT c.request_id, c.modality, c.position, c.attempt, b.nonce, b.ciphertext
+                 FROM captures c JOIN capture_blobs b ON b.capture_id = c.id WHERE c.id = ?1",
+                [capture],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.sql_error(e))?;
+        self.key()
+            .open(
+                &blob_aad(capture, request, modality, position, attempt),
+                &nonce,
+                &ct,
+            )
+            .ok_or(StoreError::BlobTampered(capture))
+    }
+}

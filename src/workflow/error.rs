@@ -1,0 +1,211 @@
+//! Why a workflow call was refused. Nothing is written when one of these is returned.
+
+use crate::domain::applicant::{FieldError, Ineligible};
+use crate::domain::nik::{Described, NumberError, NumberKind};
+use crate::lang::{Lang, Localize};
+use crate::store::StoreError;
+
+use super::{Modality, Step};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("'{action}' is not allowed while the request is at step '{step}'")]
+    NotAllowed { step: Step, action: &'static str },
+    #[error("no request {0}")]
+    NoSuchRequest(i64),
+    #[error("no ticket {0}")]
+    NoSuchTicket(i64),
+    #[error("ticket {code} is {status}, not waiting")]
+    TicketNotWaiting { code: String, status: String },
+    #[error("no ticket is waiting")]
+    NoWaitingTicket,
+    #[error("invalid ticket prefix: {0}")]
+    BadPrefix(String),
+    #[error("invalid NIK: {0:?}")]
+    InvalidNik(Vec<NumberError>),
+    #[error("invalid No. KK: {0:?}")]
+    InvalidKk(Vec<NumberError>),
+    #[error("invalid biodata: {0:?}")]
+    Biodata(Vec<FieldError>),
+    #[error("applicant not eligible: age {}", .0.age)]
+    Ineligible(Ineligible),
+    #[error("the file has no biodata or service type yet")]
+    NoBiodata,
+    #[error("only a supervisor may {0}")]
+    NotSupervisor(&'static str),
+    #[error("findings that do not fit the checklist: {0:?}")]
+    InvalidFindings(Vec<crate::domain::Requirement>),
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("captures missing: {0:?}")]
+    CapturesIncomplete(Vec<(Modality, u8)>),
+    #[error("{modality} cannot be captured at step '{step}'")]
+    WrongStepForCapture { step: Step, modality: Modality },
+    #[error("{modality} has no position {position}")]
+    BadPosition { modality: Modality, position: u8 },
+    #[error("the capture has no data")]
+    EmptyCapture,
+    #[error("capture {0} does not belong to this request")]
+    CaptureNotFound(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn list(lang: Lang, errors: &[NumberError], kind: NumberKind) -> String {
+    errors
+        .iter()
+        .map(|e| Described(kind, e).localize(lang))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn finger_name(position: u8, lang: Lang) -> String {
+    const ID: [&str; 10] = [
+        "ibu jari kanan",
+        "telunjuk kanan",
+        "jari tengah kanan",
+        "jari manis kanan",
+        "kelingking kanan",
+        "ibu jari kiri",
+        "telunjuk kiri",
+        "jari tengah kiri",
+        "jari manis kiri",
+        "kelingking kiri",
+    ];
+    const EN: [&str; 10] = [
+        "right thumb",
+        "right index",
+        "right middle",
+        "right ring",
+        "right little",
+        "left thumb",
+        "left index",
+        "left middle",
+        "left ring",
+        "left little",
+    ];
+    let names = if lang == Lang::Id { ID } else { EN };
+    names
+        .get(usize::from(position).wrapping_sub(1))
+        .copied()
+        .unwrap_or("?")
+        .to_owned()
+}
+
+/// Names one capture position for a person: "telunjuk kanan", "iris kiri", "foto wajah".
+pub fn capture_name(modality: Modality, position: u8, lang: Lang) -> String {
+    match (modality, position) {
+        (Modality::Face, _) => lang.pick("foto wajah", "face photo").to_owned(),
+        (Modality::Signature, _) => lang.pick("tanda tangan", "signature").to_owned(),
+        (Modality::Finger, p) => finger_name(p, lang),
+        (Modality::Iris, 1) => lang.pick("iris kanan", "right iris").to_owned(),
+        (Modality::Iris, _) => lang.pick("iris kiri", "left iris").to_owned(),
+    }
+}
+
+impl Localize for WorkflowError {
+    fn localize(&self, lang: Lang) -> String {
+        use WorkflowError::*;
+        match self {
+            NotAllowed { step, .. } => match lang {
+                Lang::Id => format!(
+                    "Langkah ini tidak dapat dilakukan: permohonan sedang pada tahap '{}'.",
+                    step.localize(lang)
+                ),
+                Lang::En => format!(
+                    "This cannot be done now: the request is at '{}'.",
+                    step.localize(lang)
+                ),
+            },
+            NoSuchRequest(id) => match lang {
+                Lang::Id => format!("Permohonan {id} tidak ditemukan."),
+                Lang::En => format!("Request {id} does not exist."),
+            },
+            NoSuchTicket(id) => match lang {
+                Lang::Id => format!("Nomor antrian {id} tidak ditemukan."),
+                Lang::En => format!("Ticket {id} does not exist."),
+            },
+            TicketNotWaiting { code, .. } => match lang {
+                Lang::Id => format!("Nomor antrian {code} sudah dipanggil atau sudah selesai."),
+                Lang::En => format!("Ticket {code} was already called or is closed."),
+            },
+            NoWaitingTicket => lang
+                .pick("Tidak ada antrian yang menunggu.", "No ticket is waiting.")
+                .to_owned(),
+            BadPrefix(p) => match lang {
+                Lang::Id => format!("Kode antrian '{p}' harus satu huruf kapital A-Z."),
+                Lang::En => format!("Ticket prefix '{p}' must be one capital letter A-Z."),
+            },
+            InvalidNik(e) => list(lang, e, NumberKind::Nik),
+            InvalidKk(e) => list(lang, e, NumberKind::Kk),
+            Biodata(e) => e
+                .iter()
+                .map(|f| f.localize(lang))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Ineligible(i) => i.localize(lang),
+            NoBiodata => lang
+                .pick(
+                    "Biodata dan jenis layanan belum diisi.",
+                    "The biodata and service type are not entered yet.",
+                )
+                .to_owned(),
+            NotSupervisor(_) => lang
+                .pick(
+                    "Hanya supervisor yang boleh memverifikasi, memvalidasi atau menolak.",
+                    "Only a supervisor may verify, validate or reject.",
+                )
+                .to_owned(),
+            InvalidFindings(reqs) => {
+                let names = reqs
+                    .iter()
+                    .map(|r| r.localize(lang))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                match lang {
+                    Lang::Id => format!(
+                        "Isian daftar periksa tidak sesuai jenis layanan (wajib tidak boleh 'tidak berlaku', atau bukan syarat layanan ini): {names}."
+                    ),
+                    Lang::En => format!(
+                        "Checklist findings that do not fit the service (a required item cannot be 'not applicable', or it is not on this checklist): {names}."
+                    ),
+                }
+            }
+            ReasonRequired => lang
+                .pick("Alasan wajib diisi.", "A reason is required.")
+                .to_owned(),
+            CapturesIncomplete(missing) => {
+                let names = missing
+                    .iter()
+                    .map(|(m, p)| capture_name(*m, *p, lang))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match lang {
+                    Lang::Id => format!("Belum direkam (atau dicatat pengecualiannya): {names}."),
+                    Lang::En => {
+                        format!("Not captured yet (nor recorded as an exception): {names}.")
+                    }
+                }
+            }
+            WrongStepForCapture { step, .. } => match lang {
+                Lang::Id => format!(
+                    "Perekaman ini tidak dapat dilakukan pada tahap '{}'.",
+                    step.localize(lang)
+                ),
+                Lang::En => format!("This capture cannot be taken at '{}'.", step.localize(lang)),
+            },
+            BadPosition { modality, position } => match lang {
+                Lang::Id => format!("Posisi {position} tidak ada untuk {modality}."),
+                Lang::En => format!("{modality} has no position {position}."),
+            },
+            EmptyCapture => lang
+                .pick("Hasil rekaman kosong.", "The capture is empty.")
+                .to_owned(),
+            CaptureNotFound(id) => match lang {
+                Lang::Id => format!("Rekaman {id} bukan milik permohonan ini."),
+                Lang::En => format!("Capture {id} does not belong to this request."),
+            },
+            Store(e) => e.localize(lang),
+        }
+    }
+}
