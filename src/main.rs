@@ -1,1 +1,455 @@
-fn main() {}
+//! The `rekam` command: the kiosk by default, plus administration commands.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use rekam::domain::Sex;
+use rekam::domain::nik::{self, Described, NumberKind, Report};
+use rekam::store::{self, NewUser, Paths, Role, StationSetup, Store, SystemClock};
+use rekam::{Lang, Localize};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rekam",
+    version,
+    about = "Rekam: stasiun perekaman KTP-el / KTP-el recording station"
+)]
+struct Cli {
+    /// Data directory (database and lock). Default: the platform's data directory.
+    #[arg(long, global = true, env = "REKAM_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The station data key file, kept apart from the data. Default: the platform's config directory.
+    #[arg(long, global = true, env = "REKAM_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Language of messages: id (Bahasa Indonesia) or en.
+    #[arg(long, global = true, env = "REKAM_LANG", default_value = "id")]
+    lang: Lang,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the kiosk (the default).
+    Kiosk,
+    /// Set up a new station: the data key, the database and the first supervisor. The supervisor's
+    /// password is read from the first line of standard input.
+    Setup {
+        /// 6-digit kecamatan code (e.g. 331301).
+        #[arg(long)]
+        kecamatan: String,
+        /// Station id within the kecamatan: 1-8 capital letters or digits (e.g. 01).
+        #[arg(long)]
+        station: String,
+        /// The first supervisor's username.
+        #[arg(long)]
+        supervisor: String,
+        /// The first supervisor's full name.
+        #[arg(long)]
+        name: String,
+        /// The first supervisor's NIP, if any.
+        #[arg(long)]
+        nip: Option<String>,
+    },
+    /// Check and decode a NIK. Exit status 0 when valid (warnings allowed), 2 when invalid.
+    Nik {
+        nik: String,
+        /// Birth date on file (YYYY-MM-DD), compared with the NIK.
+        #[arg(long)]
+        born: Option<NaiveDate>,
+        /// Sex on file, L or P, compared with the NIK.
+        #[arg(long)]
+        sex: Option<Sex>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check and decode a No. KK (family card number). Exit status 0 when valid, 2 when invalid.
+    Kk {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain. Exit status 0 when intact, 1 when broken.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = cli.lang;
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // Errors we know how to explain are explained in the operator's language.
+            let message = if let Some(s) = e.downcast_ref::<store::StoreError>() {
+                s.localize(lang)
+            } else if let Some(s) = e.downcast_ref::<store::SetupOrStoreError>() {
+                match s {
+                    store::SetupOrStoreError::Store(e) => e.localize(lang),
+                    store::SetupOrStoreError::User(e) => e.localize(lang),
+                    store::SetupOrStoreError::Setup(e) => e.to_string(),
+                }
+            } else {
+                format!("{e:#}")
+            };
+            eprintln!("rekam: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn paths(cli: &Cli) -> Paths {
+    Paths {
+        data_dir: cli.data_dir.clone().unwrap_or_else(Paths::default_data_dir),
+        key_file: cli
+            .key_file
+            .clone()
+            .unwrap_or_else(store::key::default_key_file),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let lang = cli.lang;
+    let paths = paths(&cli);
+    match cli.command.unwrap_or(Command::Kiosk) {
+        Command::Kiosk => kiosk(&paths, lang),
+        Command::Setup {
+            kecamatan,
+            station,
+            supervisor,
+            name,
+            nip,
+        } => {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+            let setup = StationSetup {
+                kecamatan_code: kecamatan,
+                station_id: station,
+                supervisor: NewUser {
+                    username: supervisor,
+                    full_name: name,
+                    nip,
+                    role: Role::Supervisor,
+                    password,
+                },
+            };
+            let store = Store::setup(&paths, &setup, Arc::new(SystemClock))?;
+            let s = store.station();
+            println!(
+                "{} {} ({}) / {} {}",
+                lang.pick("Stasiun disiapkan:", "Station set up:"),
+                s.kecamatan_name,
+                s.kecamatan_code,
+                lang.pick("stasiun", "station"),
+                s.station_id
+            );
+            println!(
+                "{} {}",
+                lang.pick("Kunci data:", "Data key:"),
+                paths.key_file.display()
+            );
+            println!(
+                "{}",
+                lang.pick(
+                    "Simpan salinan file kunci data di tempat aman terpisah: tanpa kunci itu data biometrik tidak dapat dibuka.",
+                    "Keep a copy of the data key file in a separate safe place: without it the biometrics cannot be opened."
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Nik {
+            nik,
+            born,
+            sex,
+            json,
+        } => {
+            let today = chrono::Local::now().date_naive();
+            let report = nik::check_nik(&nik, today, born, sex);
+            print_number(&nik, &report, json, lang, |n, out| {
+                let r = &n.region;
+                writeln!(
+                    out,
+                    "  {:<14}: {} / {} / {} ({})",
+                    lang.pick("Wilayah", "Region"),
+                    r.province,
+                    r.regency,
+                    r.kecamatan,
+                    r.code
+                )?;
+                writeln!(
+                    out,
+                    "  {:<14}: {}",
+                    lang.pick("Tanggal lahir", "Date of birth"),
+                    n.birth_date.format("%d-%m-%Y")
+                )?;
+                writeln!(
+                    out,
+                    "  {:<14}: {}",
+                    lang.pick("Jenis kelamin", "Sex"),
+                    n.sex.localize(lang)
+                )?;
+                writeln!(
+                    out,
+                    "  {:<14}: {:04}",
+                    lang.pick("Nomor urut", "Serial"),
+                    n.serial
+                )
+            })
+        }
+        Command::Kk { number, json } => {
+            let today = chrono::Local::now().date_naive();
+            let report = nik::check_kk(&number, today);
+            print_number(&number, &report, json, lang, |n, out| {
+                let r = &n.region;
+                writeln!(
+                    out,
+                    "  {:<14}: {} / {} / {} ({})",
+                    lang.pick("Wilayah", "Region"),
+                    r.province,
+                    r.regency,
+                    r.kecamatan,
+                    r.code
+                )?;
+                writeln!(
+                    out,
+                    "  {:<14}: {}",
+                    lang.pick("Tanggal terbit", "Issued on"),
+                    n.issue_date.format("%d-%m-%Y")
+                )?;
+                writeln!(
+                    out,
+                    "  {:<14}: {:04}",
+                    lang.pick("Nomor urut", "Serial"),
+                    n.serial
+                )
+            })
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { json },
+        } => {
+            let store = Store::open(&paths, Arc::new(SystemClock))?;
+            let v = store.verify_audit()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if let Some(b) = &v.broken {
+                println!(
+                    "{} {} ({:?}). {}",
+                    lang.pick("RANTAI AUDIT RUSAK pada baris", "AUDIT CHAIN BROKEN at row"),
+                    b.seq,
+                    b.reason,
+                    lang.pick(
+                        "Catatan audit telah diubah atau dihapus di luar Rekam. Laporkan ke Dinas Dukcapil.",
+                        "The audit log was altered or deleted outside Rekam. Report it to the Dinas Dukcapil."
+                    )
+                );
+            } else {
+                println!(
+                    "{} {} {}; {} {}",
+                    lang.pick("Rantai audit utuh:", "Audit chain intact:"),
+                    v.rows,
+                    lang.pick("baris", "rows"),
+                    lang.pick("kepala", "head"),
+                    v.head.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(if v.broken.is_some() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+/// Prints a NIK or No. KK report as text or JSON; exit status 2 when invalid.
+fn print_number<T: serde::Serialize>(
+    input: &str,
+    report: &Report<T>,
+    json: bool,
+    lang: Lang,
+    details: impl Fn(&T, &mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    let kind = report.kind;
+    let errors: Vec<_> = report
+        .errors
+        .iter()
+        .map(|e| json!({ "error": e, "message": Described(kind, e).localize(lang) }))
+        .collect();
+    let warnings: Vec<_> = report
+        .warnings
+        .iter()
+        .map(|w| json!({ "warning": w, "message": Described(kind, w).localize(lang) }))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = json!({
+            "input": input,
+            "valid": report.is_valid(),
+            "decoded": report.value,
+            "errors": errors,
+            "warnings": warnings,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        let label = if kind == NumberKind::Nik {
+            "NIK"
+        } else {
+            "No. KK"
+        };
+        let verdict = if report.is_valid() {
+            lang.pick("SAH", "VALID")
+        } else {
+            lang.pick("TIDAK SAH", "INVALID")
+        };
+        writeln!(out, "{label} {}: {verdict}", input.trim())?;
+        if let Some(v) = &report.value {
+            details(v, &mut out)?;
+        }
+        for e in &errors {
+            writeln!(
+                out,
+                "  {}: {}",
+                lang.pick("Kesalahan", "Error"),
+                e["message"].as_str().unwrap_or_default()
+            )?;
+        }
+        for w in &warnings {
+            writeln!(
+                out,
+                "  {}: {}",
+                lang.pick("Peringatan", "Warning"),
+                w["message"].as_str().unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Until the iced kiosk lands this reports what the kiosk would open on: the setup screen on a
+/// new station, otherwise the station, today's queue and the requests it would resume.
+fn kiosk(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
+    println!(
+        "Rekam {} — {}",
+        env!("CARGO_PKG_VERSION"),
+        lang.pick("stasiun perekaman KTP-el", "KTP-el recording station")
+    );
+    println!(
+        "{} {}",
+        lang.pick("Folder data:", "Data directory:"),
+        paths.data_dir.display()
+    );
+    let store = match Store::open(paths, Arc::new(SystemClock)) {
+        Err(store::StoreError::NotSetUp) => {
+            println!(
+                "{}",
+                lang.pick(
+                    "Stasiun belum disiapkan: kiosk akan membuka layar penyiapan stasiun (kode kecamatan, nomor stasiun, supervisor pertama, kunci data).",
+                    "The station is not set up: the kiosk would open the station setup screen (kecamatan code, station id, first supervisor, data key)."
+                )
+            );
+            println!(
+                "{} rekam setup --kecamatan 331301 --station 01 --supervisor admin --name \"NAMA SUPERVISOR\" < sandi.txt",
+                lang.pick("Dari baris perintah:", "From the command line:")
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other?,
+    };
+    let s = store.station();
+    println!(
+        "{} {} ({}), {} {}",
+        lang.pick("Kecamatan", "Kecamatan"),
+        s.kecamatan_name,
+        s.kecamatan_code,
+        lang.pick("stasiun", "station"),
+        s.station_id
+    );
+    let waiting = store.waiting_tickets()?;
+    println!(
+        "{} {}",
+        lang.pick("Antrian menunggu hari ini:", "Tickets waiting today:"),
+        waiting.len()
+    );
+    let open = store.open_requests()?;
+    if open.is_empty() {
+        println!(
+            "{}",
+            lang.pick(
+                "Tidak ada permohonan yang belum selesai: kiosk akan membuka layar login.",
+                "No unfinished request: the kiosk would open the login screen."
+            )
+        );
+    } else {
+        println!(
+            "{}",
+            lang.pick(
+                "Permohonan yang akan dilanjutkan setelah login:",
+                "Requests to resume after login:"
+            )
+        );
+        for r in &open {
+            println!(
+                "  {} {} — {}{}",
+                r.ticket,
+                r.full_name.as_deref().unwrap_or("-"),
+                r.step.localize(lang),
+                r.register_number
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let v = store.verify_audit()?;
+    match v.broken {
+        None => println!(
+            "{} {} {}",
+            lang.pick("Rantai audit utuh:", "Audit chain intact:"),
+            v.rows,
+            lang.pick("baris", "rows")
+        ),
+        Some(b) => println!(
+            "{} {}",
+            lang.pick(
+                "PERINGATAN: rantai audit rusak pada baris",
+                "WARNING: audit chain broken at row"
+            ),
+            b.seq
+        ),
+    }
+    println!(
+        "{}",
+        lang.pick(
+            "(Antarmuka kiosk iced menyusul; perintah ini melaporkan keadaan stasiun.)",
+            "(The iced kiosk interface follows; this command reports the station's state.)"
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
