@@ -103,6 +103,9 @@ CREATE TABLE requests (
 ) STRICT;
 CREATE INDEX requests_day_step ON requests (service_day, step);
 CREATE INDEX requests_applicant ON requests (applicant_id);
+-- The requests a station resumes after a restart: few, whatever the size of the database. The
+-- WHERE clause must stay the same as in Store::open_requests for the planner to use it.
+CREATE INDEX requests_open ON requests (updated_at) WHERE step NOT IN ('archived', 'returned', 'cancelled', 'deferred');
 
 -- The operator's finding per checklist item; a re-check replaces the finding.
 CREATE TABLE requirement_checks (

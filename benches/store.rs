@@ -1,1 +1,327 @@
-fn main() {}
+//! Storage benchmarks (results in docs/PERFORMANCE.md):
+//! - durable commit of one complete recording's captures (face, 10 fingers, 2 irises, signature:
+//!   about 300 KB, sealed) in one transaction, and the same split as the devices deliver it;
+//! - opening a station database of 50,000 recordings to the first usable query.
+//!
+//! Run: `cargo bench --bench store`. The 50,000-recording database is generated once into
+//! `target/bench-data/` (about a minute) and reused.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{FixedOffset, TimeZone};
+use criterion::{Criterion, criterion_group, criterion_main};
+use zeroize::Zeroizing;
+
+use rekam::domain::applicant::{BloodType, Nationality, Religion};
+use rekam::domain::service::{Check, Need};
+use rekam::domain::{Biodata, MaritalStatus, ServiceType, Sex};
+use rekam::store::{ManualClock, NewUser, Paths, Role, StationSetup, Store, User};
+use rekam::workflow::{CaptureContent, CaptureInput, Modality};
+
+fn clock() -> Arc<ManualClock> {
+    let wib = FixedOffset::east_opt(7 * 3600).expect("offset");
+    ManualClock::new(
+        wib.with_ymd_and_hms(2026, 11, 21, 8, 0, 0)
+            .single()
+            .expect("time"),
+    )
+}
+
+fn paths(dir: &Path) -> Paths {
+    Paths {
+        data_dir: dir.join("data"),
+        key_file: dir.join("station.key"),
+    }
+}
+
+fn setup(p: &Paths) -> (Store, User) {
+    let s = StationSetup {
+        kecamatan_code: "331301".into(),
+        station_id: "01".into(),
+        supervisor: NewUser {
+            username: "kasi".into(),
+            full_name: "Kasi".into(),
+            nip: None,
+            role: Role::Supervisor,
+            password: Zeroizing::new("rahasia-123".into()),
+        },
+    };
+    let mut store = Store::setup(p, &s, clock()).expect("setup");
+    let sup = store.authenticate("kasi", "rahasia-123").expect("login");
+    (store, sup)
+}
+
+fn biodata(i: u32) -> Biodata {
+    Biodata {
+        nik: format!("33130145089{:01}{:04}", 5, 1 + i % 9999),
+        kk_number: "3313011203150001".into(),
+        full_name: "Siti Aminah".into(),
+        birth_place: "Karanganyar".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1995, 8, 5).expect("date"),
+        sex: Sex::P,
+        blood_type: BloodType::O,
+        address: "Jl. Lawu 1".into(),
+        rt: "1".into(),
+        rw: "2".into(),
+        village: "Kalisoro".into(),
+        address_region: "331301".into(),
+        religion: Religion::Islam,
+        marital_status: MaritalStatus::BelumKawin,
+        occupation: "Petani".into(),
+        nationality: Nationality::Wni,
+    }
+}
+
+fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn capture(m: Modality, position: u8) -> CaptureInput {
+    let (format, len) = match m {
+        Modality::Face => ("jpeg", 60_000),
+        Modality::Finger => ("wsq", 18_000),
+        Modality::Iris => ("png", 30_000),
+        Modality::Signature => ("png", 8_000),
+    };
+    CaptureInput {
+        modality: m,
+        position,
+        content: CaptureContent::Data {
+            format: format.into(),
+            width: 500,
+            height: 500,
+            quality: Some(80),
+            bytes: bytes(u64::from(position) + 7, len),
+        },
+    }
+}
+
+/// A request at the face step.
+fn validated(store: &mut Store, sup: &User, i: u32) -> i64 {
+    let t = store.issue_ticket("A").expect("ticket");
+    let r = store.call_ticket(sup, t.id).expect("call");
+    store
+        .receive_file(sup, r, ServiceType::RekamBaru, &biodata(i))
+        .expect("file");
+    let findings: Vec<_> = ServiceType::RekamBaru
+        .requirements()
+        .iter()
+        .map(|(r, n)| {
+            (
+                *r,
+                if *n == Need::Required {
+                    Check::Present
+                } else {
+                    Check::NotApplicable
+                },
+            )
+        })
+        .collect();
+    store.check_requirements(sup, r, &findings).expect("check");
+    store.register(sup, r).expect("register");
+    store.verify(sup, r).expect("verify");
+    store.validate(sup, r).expect("validate");
+    store.begin_recording(sup, r).expect("begin");
+    r
+}
+
+/// The captures of one recording as the devices deliver them: face, slap 4 right, slap 4 left,
+/// two thumbs, two irises, the signature.
+fn device_batches() -> Vec<Vec<CaptureInput>> {
+    vec![
+        vec![capture(Modality::Face, 0)],
+        (2..=5).map(|p| capture(Modality::Finger, p)).collect(),
+        (7..=10).map(|p| capture(Modality::Finger, p)).collect(),
+        vec![capture(Modality::Finger, 1), capture(Modality::Finger, 6)],
+        vec![capture(Modality::Iris, 1), capture(Modality::Iris, 2)],
+        vec![capture(Modality::Signature, 0)],
+    ]
+}
+
+fn bench_commit(c: &mut Criterion) {
+    let dir =
+        tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir on the target disk");
+    let (mut store, sup) = setup(&paths(dir.path()));
+    let batches = device_batches();
+    let total: usize = batches
+        .iter()
+        .flatten()
+        .map(|c| match &c.content {
+            CaptureContent::Data { bytes, .. } => bytes.len(),
+            CaptureContent::Exception { .. } => 0,
+        })
+        .sum();
+    eprintln!(
+        "one recording: {} captures, {total} bytes before encryption",
+        batches.iter().flatten().count()
+    );
+    let mut i = 0;
+    let mut group = c.benchmark_group("commit");
+    group.sample_size(30);
+    // The finger step alone holds ten captures; the whole recording's captures in one transaction
+    // are measured by storing each step's captures in its own step, all inside one write.
+    // Setup (a request brought to the right step) is not timed; only the commits are.
+    let mut timed = |label: &str,
+                     prepare: &dyn Fn(&mut Store, &User, u32) -> i64,
+                     run: &dyn Fn(&mut Store, &User, i64)| {
+        group.bench_function(label, |b| {
+            b.iter_custom(|iters| {
+                let mut total = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    i += 1;
+                    let r = prepare(&mut store, &sup, i);
+                    let t = std::time::Instant::now();
+                    run(&mut store, &sup, r);
+                    total += t.elapsed();
+                }
+                total
+            })
+        });
+    };
+    let to_fingers = |store: &mut Store, sup: &User, i: u32| {
+        let r = validated(store, sup, i);
+        store
+            .add_captures(sup, r, &device_batches()[0])
+            .expect("face");
+        store.complete_capture_step(sup, r).expect("to fingers");
+        r
+    };
+    timed("slap_of_4_fingers", &to_fingers, &|store, sup, r| {
+        store
+            .add_captures(sup, r, &device_batches()[1])
+            .expect("slap");
+    });
+    timed(
+        "complete_recording_as_devices_deliver_it",
+        &|s, u, i| validated(s, u, i),
+        &|store, sup, r| {
+            for (k, batch) in batches.iter().enumerate() {
+                store.add_captures(sup, r, batch).expect("captures");
+                if k != 1 && k != 2 {
+                    store.complete_capture_step(sup, r).expect("next step");
+                }
+            }
+            store.approve_review(sup, r).expect("recorded");
+        },
+    );
+    group.finish();
+}
+
+fn big_database() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-50k-v1");
+    if root.join("done").exists() {
+        return root;
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    let p = paths(&root);
+    let (store, _sup) = setup(&p);
+    drop(store);
+    // Bulk rows through plain SQL in one transaction: the open path does not care how rows came.
+    let mut conn = rusqlite::Connection::open(p.db()).expect("db");
+    let tx = conn.transaction().expect("tx");
+    let started = std::time::Instant::now();
+    {
+        let mut ticket = tx.prepare("INSERT INTO queue_tickets (service_day, prefix, number, status, issued_at) VALUES (?1, 'A', ?2, 'recorded', ?3)").expect("p");
+        let mut applicant = tx.prepare("INSERT INTO applicants (nik, kk_number, full_name, birth_place, birth_date, sex, blood_type, address, rt, rw, village, address_region, religion, marital_status, occupation, nationality, created_at, updated_at) VALUES (?1, '3313011203150001', 'SITI AMINAH', 'KARANGANYAR', '1995-08-05', 'P', 'O', 'JL. LAWU 1', '001', '002', 'KALISORO', '331301', 'islam', 'belum_kawin', 'PETANI', 'wni', ?2, ?2)").expect("p");
+        let mut request = tx.prepare("INSERT INTO requests (ticket_id, service_day, applicant_id, service_type, step, register_seq, register_number, operator_id, created_at, updated_at) VALUES (?1, ?2, ?3, 'rekam_baru', 'archived', ?4, ?5, 1, ?6, ?6)").expect("p");
+        let mut capture = tx.prepare("INSERT INTO captures (request_id, modality, position, attempt, quality, format, width, height, captured_by, captured_at) VALUES (?1, ?2, ?3, 1, 80, 'wsq', 400, 500, 1, ?4)").expect("p");
+        let mut blob = tx.prepare("INSERT INTO capture_blobs (capture_id, nonce, ciphertext) VALUES (?1, zeroblob(24), randomblob(64))").expect("p");
+        let mut event = tx.prepare("INSERT INTO step_events (request_id, step, started_at, ended_at, actor_id) VALUES (?1, ?2, ?3, ?3, 1)").expect("p");
+        for n in 0..50_000u32 {
+            let day = format!(
+                "2026-{:02}-{:02}",
+                1 + (n / 200) / 28 % 12,
+                1 + (n / 200) % 28
+            );
+            let at = format!("{day}T02:00:00.000Z");
+            let seq = 1 + n % 200;
+            ticket
+                .execute(rusqlite::params![day, seq + 1000 * (n / 200 / 336), at])
+                .expect("ticket");
+            let tid = tx.last_insert_rowid();
+            applicant
+                .execute(rusqlite::params![format!("3313014508{:06}", n), at])
+                .expect("applicant");
+            let aid = tx.last_insert_rowid();
+            request
+                .execute(rusqlite::params![
+                    tid,
+                    day,
+                    aid,
+                    seq + 1000 * (n / 200 / 336),
+                    format!("331301-01-{n:08}"),
+                    at
+                ])
+                .expect("request");
+            let rid = tx.last_insert_rowid();
+            for (m, positions) in [
+                ("face", 0..=0u8),
+                ("finger", 1..=10),
+                ("iris", 1..=2),
+                ("signature", 0..=0),
+            ] {
+                for pos in positions {
+                    capture
+                        .execute(rusqlite::params![rid, m, pos, at])
+                        .expect("capture");
+                    blob.execute([tx.last_insert_rowid()]).expect("blob");
+                }
+            }
+            for step in [
+                "ticket_called",
+                "file_received",
+                "requirements_checked",
+                "registered",
+                "verified",
+                "validated",
+                "face",
+                "fingerprints",
+                "iris",
+                "signature",
+                "review",
+                "recorded",
+                "proof_handed_over",
+                "archived",
+            ] {
+                event
+                    .execute(rusqlite::params![rid, step, at])
+                    .expect("event");
+            }
+        }
+    }
+    tx.commit().expect("commit");
+    drop(conn);
+    eprintln!("generated 50,000 recordings in {:.1?}", started.elapsed());
+    std::fs::write(root.join("done"), b"").expect("marker");
+    root
+}
+
+fn bench_open(c: &mut Criterion) {
+    let root = big_database();
+    let p = paths(&root);
+    let size = std::fs::metadata(p.db()).map(|m| m.len()).unwrap_or(0);
+    eprintln!("database: {} MB", size / 1_000_000);
+    let mut group = c.benchmark_group("open");
+    group.sample_size(20);
+    group.bench_function("50k_recordings_to_first_query", |b| {
+        b.iter(|| {
+            let store = Store::open(&p, clock()).expect("open");
+            let waiting = store.waiting_tickets().expect("query");
+            let open = store.open_requests().expect("query");
+            (waiting.len(), open.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_commit, bench_open);
+criterion_main!(benches);

@@ -1,4 +1,5 @@
 //! The `rekam` command as an operator or a script uses it.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -5,6 +5,7 @@
 //! SIGKILL at varying points, reopens the database and checks it. The disk tests run a child in a
 //! private mount namespace (`unshare`) with a small tmpfs as its data directory, so the filesystem
 //! really fills up or really turns read-only.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
 

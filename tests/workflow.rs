@@ -1,4 +1,5 @@
 //! The recording workflow through the real store: every path, every refusal, and what lands on disk.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
 
@@ -684,4 +685,131 @@ fn setup_refuses_bad_input_and_a_second_setup() {
         !paths(fresh.path()).key_file.exists(),
         "refused input writes no key"
     );
+}
+
+#[test]
+fn a_slap_lands_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, sup, op) = station(&paths(dir.path()), clock());
+    let req = to_capture(&mut store, &sup, &op);
+    store
+        .add_capture(&op, req, &capture_for(Modality::Face, 0, 1))
+        .unwrap();
+    store.complete_capture_step(&op, req).unwrap();
+    let mut slap: Vec<_> = (2..=5)
+        .map(|p| capture_for(Modality::Finger, p, 1))
+        .collect();
+    slap.push(capture_for(Modality::Iris, 1, 1)); // does not belong in this step
+    assert!(matches!(
+        store.add_captures(&op, req, &slap),
+        Err(WorkflowError::WrongStepForCapture { .. })
+    ));
+    assert_eq!(
+        store.request(req).unwrap().unwrap().captures.len(),
+        1,
+        "nothing of the slap landed"
+    );
+    slap.pop();
+    assert_eq!(store.add_captures(&op, req, &slap).unwrap().len(), 4);
+    assert_eq!(store.request(req).unwrap().unwrap().captures.len(), 5);
+}
+
+#[test]
+fn resuming_uses_the_open_requests_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _sup, _op) = station(&paths(dir.path()), clock());
+    let plan: Vec<String> = store
+        .conn()
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT id FROM requests WHERE step NOT IN ('archived', 'returned', 'cancelled', 'deferred')
+             ORDER BY updated_at DESC, id DESC",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("requests_open")), "{plan:?}");
+}
+
+#[test]
+fn single_names_and_apostrophes_go_through_as_printed_on_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _sup, op) = station(&paths(dir.path()), clock());
+    for (i, name) in ["sukarno", "Ni Luh Putu Ayu Sri Wahyuni", "Ma'ruf  O'Neil"]
+        .iter()
+        .enumerate()
+    {
+        let req = new_request(&mut store, &op);
+        let mut b = biodata(20 + i as u32);
+        b.full_name = (*name).into();
+        store
+            .receive_file(&op, req, ServiceType::RekamBaru, &b)
+            .unwrap();
+        let stored = store.request(req).unwrap().unwrap().full_name.unwrap();
+        assert_eq!(
+            stored,
+            name.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase()
+        );
+    }
+}
+
+#[test]
+fn each_request_is_measured_against_the_sop_standard_times() {
+    use rekam::domain::sop::SopStep;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let (mut store, sup, op) = station(&paths(dir.path()), clock.clone());
+    let req = new_request(&mut store, &op);
+    let minutes = |m| chrono::Duration::minutes(m);
+    clock.advance(minutes(2)); // the applicant takes 2 minutes to reach the desk
+    store
+        .receive_file(&op, req, ServiceType::RekamBaru, &biodata(1))
+        .unwrap();
+    clock.advance(minutes(4));
+    store
+        .check_requirements(&op, req, &all_present(ServiceType::RekamBaru))
+        .unwrap();
+    store.register(&op, req).unwrap();
+    clock.advance(minutes(1));
+    store.verify(&sup, req).unwrap();
+    store.validate(&sup, req).unwrap();
+    store.begin_recording(&op, req).unwrap();
+    // Recording: 3 minutes of face, 9 of fingerprints, then the rest instantly.
+    store
+        .add_capture(&op, req, &capture_for(Modality::Face, 0, 1))
+        .unwrap();
+    clock.advance(minutes(3));
+    store.complete_capture_step(&op, req).unwrap();
+    clock.advance(minutes(9));
+    drive_to_end(&mut store, &op, &sup, req, 1, &mut |_| {});
+    let timings = store.sop_timings(req).unwrap();
+    let get = |s| timings.iter().find(|t| t.step == s).unwrap().clone();
+    assert_eq!(timings[0].step, SopStep::CallQueue, "in SOP order");
+    assert_eq!(get(SopStep::CallQueue).actual, Duration::from_secs(120));
+    assert!(get(SopStep::CallQueue).is_late(), "standard is 1 minute");
+    assert_eq!(
+        get(SopStep::CheckRequirements).actual,
+        Duration::from_secs(240)
+    );
+    assert!(
+        !get(SopStep::CheckRequirements).is_late(),
+        "standard is up to 5 minutes"
+    );
+    assert_eq!(get(SopStep::Register).actual, Duration::ZERO);
+    assert_eq!(
+        get(SopStep::Verify).actual,
+        Duration::from_secs(60),
+        "waiting for the supervisor counts"
+    );
+    assert_eq!(get(SopStep::Record).actual, Duration::from_secs(12 * 60));
+    assert!(
+        get(SopStep::Record).is_late(),
+        "standard is up to 10 minutes"
+    );
+    assert_eq!(timings.len(), SopStep::ALL.len());
 }

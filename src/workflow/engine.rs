@@ -5,38 +5,13 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::json;
 
-use super::{Action, CAPTURE_ORDER, ExceptionKind, Modality, Step, WorkflowError};
+use super::capture::missing_positions;
+use super::{Action, CAPTURE_ORDER, Step, WorkflowError};
 use crate::domain::applicant::{self, Biodata};
 use crate::domain::nik::{self, NumberWarning};
 use crate::domain::queue::RegisterNumber;
 use crate::domain::service::{self, Check, Requirement, ServiceType};
 use crate::store::{Role, Store, StoreError, User, WriteCtx, audit};
-
-/// A capture to store: data, or an exception with its reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CaptureInput {
-    pub modality: Modality,
-    /// See [`Modality::positions`].
-    pub position: u8,
-    pub content: CaptureContent,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum CaptureContent {
-    Data {
-        /// Encoding of `bytes`: `png`, `jpeg`, `wsq`, `gray8`, `strokes-json`, ...
-        format: String,
-        width: u32,
-        height: u32,
-        /// 0-100, from the quality checks.
-        quality: Option<u8>,
-        bytes: Vec<u8>,
-    },
-    Exception {
-        kind: ExceptionKind,
-        reason: String,
-    },
-}
 
 /// The outcome of the requirement check.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -49,38 +24,10 @@ pub enum CheckOutcome {
     },
 }
 
-/// The current capture of one position, without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CaptureSummary {
-    pub id: i64,
-    pub modality: Modality,
-    pub position: u8,
-    pub attempt: u32,
-    pub quality: Option<u8>,
-    pub format: Option<String>,
-    pub exception: Option<ExceptionKind>,
-    pub exception_reason: Option<String>,
-}
-
-/// A request as a screen needs it to resume.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RequestView {
-    pub id: i64,
-    pub ticket: String,
-    pub step: Step,
-    pub service_type: Option<ServiceType>,
-    pub nik: Option<String>,
-    pub full_name: Option<String>,
-    pub register_number: Option<String>,
-    pub outcome_reason: Option<String>,
-    pub updated_at: String,
-    pub captures: Vec<CaptureSummary>,
-}
-
 /// Warnings to show after the file was received (the NIK disagrees with the biodata, etc.).
 pub type Warnings = Vec<NumberWarning>;
 
-fn current_step(
+pub(super) fn current_step(
     tx: &Transaction<'_>,
     ctx: &WriteCtx<'_>,
     request: i64,
@@ -94,7 +41,7 @@ fn current_step(
 }
 
 /// Checks and performs one transition inside the caller's transaction.
-fn transition(
+pub(super) fn transition(
     tx: &Transaction<'_>,
     ctx: &WriteCtx<'_>,
     request: i64,
@@ -156,53 +103,13 @@ fn transition(
     Ok(to)
 }
 
-/// The positions of `modality` that have no current capture.
-fn missing_positions(
-    tx: &rusqlite::Connection,
-    request: i64,
-    modality: Modality,
-) -> rusqlite::Result<Vec<(Modality, u8)>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT position FROM captures WHERE request_id = ?1 AND modality = ?2 AND superseded_at IS NULL",
-    )?;
-    let have: Vec<u8> = stmt
-        .query_map(params![request, modality], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(modality
-        .positions()
-        .iter()
-        .filter(|p| !have.contains(p))
-        .map(|p| (modality, *p))
-        .collect())
-}
-
-fn first_incomplete(tx: &rusqlite::Connection, request: i64) -> rusqlite::Result<Option<Modality>> {
-    for m in CAPTURE_ORDER {
-        if !missing_positions(tx, request, m)?.is_empty() {
-            return Ok(Some(m));
-        }
-    }
-    Ok(None)
-}
-
-fn reason(text: &str) -> Result<String, WorkflowError> {
+pub(super) fn reason(text: &str) -> Result<String, WorkflowError> {
     let t = text.trim();
     if t.is_empty() {
         Err(WorkflowError::ReasonRequired)
     } else {
         Ok(t.to_owned())
     }
-}
-
-/// The associated data that binds a sealed blob to its capture row.
-pub fn blob_aad(
-    capture_id: i64,
-    request: i64,
-    modality: Modality,
-    position: u8,
-    attempt: u32,
-) -> Vec<u8> {
-    format!("rekam/capture/v1/{capture_id}/{request}/{modality}/{position}/{attempt}").into_bytes()
 }
 
 fn upsert_applicant(
@@ -509,185 +416,6 @@ impl Store {
         })
     }
 
-    /// Stores one capture attempt (sealed) or exception for the current capture step. It becomes
-    /// the current capture of its position; earlier attempts are kept, superseded.
-    pub fn add_capture(
-        &mut self,
-        operator: &User,
-        request: i64,
-        input: &CaptureInput,
-    ) -> Result<i64, WorkflowError> {
-        let CaptureInput {
-            modality,
-            position,
-            content,
-        } = input;
-        let (modality, position) = (*modality, *position);
-        if !modality.positions().contains(&position) {
-            return Err(WorkflowError::BadPosition { modality, position });
-        }
-        match content {
-            CaptureContent::Data { bytes, format, .. }
-                if bytes.is_empty() || format.trim().is_empty() =>
-            {
-                return Err(WorkflowError::EmptyCapture);
-            }
-            CaptureContent::Exception { reason: r, .. } => {
-                reason(r)?;
-            }
-            CaptureContent::Data { .. } => {}
-        }
-        self.write(|tx, ctx| {
-            let step = current_step(tx, ctx, request)?;
-            if step != modality.step() {
-                return Err(WorkflowError::WrongStepForCapture { step, modality });
-            }
-            let sql = |e| ctx.sql(e);
-            let attempt: u32 = tx
-                .query_row(
-                    "SELECT COALESCE(MAX(attempt), 0) + 1 FROM captures WHERE request_id = ?1 AND modality = ?2 AND position = ?3",
-                    params![request, modality, position],
-                    |r| r.get(0),
-                )
-                .map_err(sql)?;
-            tx.execute(
-                "UPDATE captures SET superseded_at = ?4
-                 WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
-                params![request, modality, position, ctx.now],
-            )
-            .map_err(sql)?;
-            let (format, width, height, quality, exception, why, size) = match content {
-                CaptureContent::Data { format, width, height, quality, bytes } => {
-                    (Some(format.as_str()), Some(*width), Some(*height), *quality, None, None, bytes.len())
-                }
-                CaptureContent::Exception { kind, reason: r } => (None, None, None, None, Some(*kind), Some(r.trim()), 0),
-            };
-            tx.execute(
-                "INSERT INTO captures (request_id, modality, position, attempt, quality, format, width, height,
-                     exception, exception_reason, captured_by, captured_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![request, modality, position, attempt, quality, format, width, height, exception, why, operator.id, ctx.now],
-            )
-            .map_err(sql)?;
-            let capture = tx.last_insert_rowid();
-            if let CaptureContent::Data { bytes, .. } = content {
-                let (nonce, ciphertext) = ctx.key.seal(&blob_aad(capture, request, modality, position, attempt), bytes);
-                tx.execute(
-                    "INSERT INTO capture_blobs (capture_id, nonce, ciphertext) VALUES (?1, ?2, ?3)",
-                    params![capture, &nonce[..], ciphertext],
-                )
-                .map_err(sql)?;
-            }
-            ctx.audit(
-                tx,
-                &audit::Entry {
-                    actor_id: Some(operator.id),
-                    action: "capture.add",
-                    entity: "capture",
-                    entity_id: Some(capture),
-                    detail: json!({
-                        "request": request, "modality": modality, "position": position, "attempt": attempt,
-                        "quality": quality, "format": format, "bytes": size, "exception": exception, "reason": why,
-                    }),
-                },
-            )?;
-            Ok(capture)
-        })
-    }
-
-    /// Makes an earlier attempt the current capture of its position again (best-of after retries).
-    pub fn select_capture(
-        &mut self,
-        operator: &User,
-        request: i64,
-        capture: i64,
-    ) -> Result<(), WorkflowError> {
-        self.write(|tx, ctx| {
-            let row: Option<(Modality, u8)> = tx
-                .query_row(
-                    "SELECT modality, position FROM captures WHERE id = ?1 AND request_id = ?2",
-                    params![capture, request],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(|e| ctx.sql(e))?;
-            let (modality, position) = row.ok_or(WorkflowError::CaptureNotFound(capture))?;
-            let step = current_step(tx, ctx, request)?;
-            if step != modality.step() {
-                return Err(WorkflowError::WrongStepForCapture { step, modality });
-            }
-            tx.execute(
-                "UPDATE captures SET superseded_at = ?4
-                 WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
-                params![request, modality, position, ctx.now],
-            )
-            .map_err(|e| ctx.sql(e))?;
-            tx.execute("UPDATE captures SET superseded_at = NULL WHERE id = ?1", [capture]).map_err(|e| ctx.sql(e))?;
-            ctx.audit(
-                tx,
-                &audit::Entry {
-                    actor_id: Some(operator.id),
-                    action: "capture.select",
-                    entity: "capture",
-                    entity_id: Some(capture),
-                    detail: json!({ "request": request, "modality": modality, "position": position }),
-                },
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Leaves the current capture step once each of its positions has data or an exception; goes
-    /// to the next incomplete capture step, or to review. Returns the new step.
-    pub fn complete_capture_step(
-        &mut self,
-        operator: &User,
-        request: i64,
-    ) -> Result<Step, WorkflowError> {
-        self.write(|tx, ctx| {
-            let step = current_step(tx, ctx, request)?;
-            let Some(modality) = step.capture_modality() else {
-                return Err(WorkflowError::NotAllowed {
-                    step,
-                    action: "complete_capture",
-                });
-            };
-            let missing = missing_positions(tx, request, modality).map_err(|e| ctx.sql(e))?;
-            if !missing.is_empty() {
-                return Err(WorkflowError::CapturesIncomplete(missing));
-            }
-            let next_incomplete = first_incomplete(tx, request).map_err(|e| ctx.sql(e))?;
-            transition(
-                tx,
-                ctx,
-                request,
-                operator,
-                Action::CompleteCapture { next_incomplete },
-                json!({ "modality": modality }),
-            )
-        })
-    }
-
-    /// From review, goes back to one capture step to redo it.
-    pub fn redo(
-        &mut self,
-        operator: &User,
-        request: i64,
-        modality: Modality,
-    ) -> Result<(), WorkflowError> {
-        self.write(|tx, ctx| {
-            transition(
-                tx,
-                ctx,
-                request,
-                operator,
-                Action::Redo(modality),
-                json!({ "modality": modality }),
-            )?;
-            Ok(())
-        })
-    }
-
     /// The operator approves the review: the record is complete and stored for the day's batch.
     pub fn approve_review(&mut self, operator: &User, request: i64) -> Result<(), WorkflowError> {
         self.write(|tx, ctx| {
@@ -720,120 +448,5 @@ impl Store {
         self.write(|tx, ctx| {
             transition(tx, ctx, request, operator, Action::Archive, json!({})).map(drop)
         })
-    }
-
-    /// One request with its current captures.
-    pub fn request(&self, id: i64) -> Result<Option<RequestView>, StoreError> {
-        let sql = |e| self.sql_error(e);
-        let view = self
-            .conn()
-            .query_row(
-                "SELECT r.id, t.prefix || '-' || printf('%03d', t.number), r.step, r.service_type, a.nik, a.full_name,
-                        r.register_number, r.outcome_reason, r.updated_at
-                 FROM requests r JOIN queue_tickets t ON t.id = r.ticket_id
-                 LEFT JOIN applicants a ON a.id = r.applicant_id WHERE r.id = ?1",
-                [id],
-                |r| {
-                    Ok(RequestView {
-                        id: r.get(0)?,
-                        ticket: r.get(1)?,
-                        step: r.get(2)?,
-                        service_type: r.get(3)?,
-                        nik: r.get(4)?,
-                        full_name: r.get(5)?,
-                        register_number: r.get(6)?,
-                        outcome_reason: r.get(7)?,
-                        updated_at: r.get(8)?,
-                        captures: vec![],
-                    })
-                },
-            )
-            .optional()
-            .map_err(sql)?;
-        let Some(mut view) = view else {
-            return Ok(None);
-        };
-        let mut stmt = self
-            .conn()
-            .prepare_cached(
-                "SELECT id, modality, position, attempt, quality, format, exception, exception_reason FROM captures
-                 WHERE request_id = ?1 AND superseded_at IS NULL ORDER BY modality, position",
-            )
-            .map_err(sql)?;
-        view.captures = stmt
-            .query_map([id], |r| {
-                Ok(CaptureSummary {
-                    id: r.get(0)?,
-                    modality: r.get(1)?,
-                    position: r.get(2)?,
-                    attempt: r.get(3)?,
-                    quality: r.get(4)?,
-                    format: r.get(5)?,
-                    exception: r.get(6)?,
-                    exception_reason: r.get(7)?,
-                })
-            })
-            .map_err(sql)?
-            .collect::<Result<_, _>>()
-            .map_err(sql)?;
-        Ok(Some(view))
-    }
-
-    /// Requests not in a final step, most recently touched first: where the station resumes.
-    pub fn open_requests(&self) -> Result<Vec<RequestView>, StoreError> {
-        let finals: Vec<&str> = Step::ALL
-            .iter()
-            .filter(|s| s.is_final())
-            .map(|s| s.code())
-            .collect();
-        let mut stmt = self
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT id FROM requests WHERE step NOT IN ({}) ORDER BY updated_at DESC, id DESC",
-                finals
-                    .iter()
-                    .map(|c| format!("'{c}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .map_err(|e| self.sql_error(e))?;
-        let ids: Vec<i64> = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(|e| self.sql_error(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.sql_error(e))?;
-        ids.into_iter()
-            .filter_map(|id| self.request(id).transpose())
-            .collect()
-    }
-
-    /// Decrypts a capture's bytes. Fails loudly if the blob was altered or moved to another row.
-    pub fn capture_bytes(&self, capture: i64) -> Result<Vec<u8>, StoreError> {
-        type Row = (i64, Modality, u8, u32, Vec<u8>, Vec<u8>);
-        let (request, modality, position, attempt, nonce, ct): Row = self
-            .conn()
-            .query_row(
-                "SELECT c.request_id, c.modality, c.position, c.attempt, b.nonce, b.ciphertext
-                 FROM captures c JOIN capture_blobs b ON b.capture_id = c.id WHERE c.id = ?1",
-                [capture],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
-            )
-            .map_err(|e| self.sql_error(e))?;
-        self.key()
-            .open(
-                &blob_aad(capture, request, modality, position, attempt),
-                &nonce,
-                &ct,
-            )
-            .ok_or(StoreError::BlobTampered(capture))
     }
 }

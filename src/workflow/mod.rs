@@ -10,12 +10,17 @@
 //! This module holds the pure rules ([`Step::after`]); [`engine`] persists each transition in one
 //! transaction with its step event and audit row, so a killed station reopens on the exact step.
 
+pub mod capture;
 pub mod engine;
 mod error;
 pub mod queue;
+pub mod timing;
+pub mod view;
 
-pub use engine::{CaptureContent, CaptureInput, CaptureSummary, CheckOutcome, RequestView};
+pub use capture::{CaptureContent, CaptureInput, CaptureSummary, blob_aad};
+pub use engine::CheckOutcome;
 pub use error::WorkflowError;
+pub use view::RequestView;
 
 use crate::domain::coded_enum;
 use crate::domain::sop::SopStep;
@@ -375,6 +380,17 @@ mod tests {
             Step::Review.after(Action::Redo(Modality::Iris)).ok(),
             Some(Step::Iris)
         );
+    }
+
+    #[test]
+    fn the_open_requests_index_names_exactly_the_final_steps() {
+        let schema = include_str!("../../schema.sql");
+        let finals: Vec<String> = Step::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .map(|s| format!("'{s}'"))
+            .collect();
+        assert!(schema.contains(&format!("WHERE step NOT IN ({})", finals.join(", "))));
     }
 
     #[test]

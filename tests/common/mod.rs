@@ -1,7 +1,7 @@
 //! Shared fixtures for the integration tests: a station with a supervisor and an operator, valid
 //! biodata, synthetic capture bytes, and a driver that takes a request from whatever step it is in
 //! to the end of the procedure, reporting each committed write.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
 use std::sync::Arc;
