@@ -217,7 +217,14 @@ fn bench_commit(c: &mut Criterion) {
 }
 
 fn big_database() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-50k-v1");
+    // Keyed by the schema, so a changed schema.sql never benchmarks a stale database.
+    let schema_hash = include_str!("../schema.sql")
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+        });
+    let root =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-50k-{schema_hash:016x}"));
     if root.join("done").exists() {
         return root;
     }
