@@ -6,103 +6,22 @@
 //! Run: `cargo bench --bench store`. The 50,000-recording database is generated once into
 //! `target/bench-data/` (about a minute) and reused.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
-use chrono::{FixedOffset, TimeZone};
 use criterion::{Criterion, criterion_group, criterion_main};
-use zeroize::Zeroizing;
 
-use rekam::domain::applicant::{BloodType, Nationality, Religion};
-use rekam::domain::service::{Check, Need};
-use rekam::domain::{Biodata, MaritalStatus, ServiceType, Sex};
-use rekam::store::{ManualClock, NewUser, Paths, Role, StationSetup, Store, User};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{all_present, biodata, capture_for as capture, clock, paths, setup_store};
+use rekam::domain::ServiceType;
+use rekam::store::{Paths, Store, User};
 use rekam::workflow::{CaptureContent, CaptureInput, Modality};
 
-fn clock() -> Arc<ManualClock> {
-    let wib = FixedOffset::east_opt(7 * 3600).expect("offset");
-    ManualClock::new(
-        wib.with_ymd_and_hms(2026, 11, 21, 8, 0, 0)
-            .single()
-            .expect("time"),
-    )
-}
-
-fn paths(dir: &Path) -> Paths {
-    Paths {
-        data_dir: dir.join("data"),
-        key_file: dir.join("station.key"),
-    }
-}
-
 fn setup(p: &Paths) -> (Store, User) {
-    let s = StationSetup {
-        kecamatan_code: "331301".into(),
-        station_id: "01".into(),
-        supervisor: NewUser {
-            username: "kasi".into(),
-            full_name: "Kasi".into(),
-            nip: None,
-            role: Role::Supervisor,
-            password: Zeroizing::new("rahasia-123".into()),
-        },
-    };
-    let mut store = Store::setup(p, &s, clock()).expect("setup");
-    let sup = store.authenticate("kasi", "rahasia-123").expect("login");
+    let mut store = setup_store(p, clock());
+    let sup = store.authenticate("kasi", common::PASSWORD).expect("login");
     (store, sup)
-}
-
-fn biodata(i: u32) -> Biodata {
-    Biodata {
-        nik: format!("33130145089{:01}{:04}", 5, 1 + i % 9999),
-        kk_number: "3313011203150001".into(),
-        full_name: "Siti Aminah".into(),
-        birth_place: "Karanganyar".into(),
-        birth_date: chrono::NaiveDate::from_ymd_opt(1995, 8, 5).expect("date"),
-        sex: Sex::P,
-        blood_type: BloodType::O,
-        address: "Jl. Lawu 1".into(),
-        rt: "1".into(),
-        rw: "2".into(),
-        village: "Kalisoro".into(),
-        address_region: "331301".into(),
-        religion: Religion::Islam,
-        marital_status: MaritalStatus::BelumKawin,
-        occupation: "Petani".into(),
-        nationality: Nationality::Wni,
-    }
-}
-
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn capture(m: Modality, position: u8) -> CaptureInput {
-    let (format, len) = match m {
-        Modality::Face => ("jpeg", 60_000),
-        Modality::Finger => ("wsq", 18_000),
-        Modality::Iris => ("png", 30_000),
-        Modality::Signature => ("png", 8_000),
-    };
-    CaptureInput {
-        modality: m,
-        position,
-        content: CaptureContent::Data {
-            format: format.into(),
-            width: 500,
-            height: 500,
-            quality: Some(80),
-            bytes: bytes(u64::from(position) + 7, len),
-        },
-    }
 }
 
 /// A request at the face step.
@@ -112,21 +31,9 @@ fn validated(store: &mut Store, sup: &User, i: u32) -> i64 {
     store
         .receive_file(sup, r, ServiceType::RekamBaru, &biodata(i))
         .expect("file");
-    let findings: Vec<_> = ServiceType::RekamBaru
-        .requirements()
-        .iter()
-        .map(|(r, n)| {
-            (
-                *r,
-                if *n == Need::Required {
-                    Check::Present
-                } else {
-                    Check::NotApplicable
-                },
-            )
-        })
-        .collect();
-    store.check_requirements(sup, r, &findings).expect("check");
+    store
+        .check_requirements(sup, r, &all_present(ServiceType::RekamBaru))
+        .expect("check");
     store.register(sup, r).expect("register");
     store.verify(sup, r).expect("verify");
     store.validate(sup, r).expect("validate");
@@ -138,12 +45,15 @@ fn validated(store: &mut Store, sup: &User, i: u32) -> i64 {
 /// two thumbs, two irises, the signature.
 fn device_batches() -> Vec<Vec<CaptureInput>> {
     vec![
-        vec![capture(Modality::Face, 0)],
-        (2..=5).map(|p| capture(Modality::Finger, p)).collect(),
-        (7..=10).map(|p| capture(Modality::Finger, p)).collect(),
-        vec![capture(Modality::Finger, 1), capture(Modality::Finger, 6)],
-        vec![capture(Modality::Iris, 1), capture(Modality::Iris, 2)],
-        vec![capture(Modality::Signature, 0)],
+        vec![capture(Modality::Face, 0, 1)],
+        (2..=5).map(|p| capture(Modality::Finger, p, 1)).collect(),
+        (7..=10).map(|p| capture(Modality::Finger, p, 1)).collect(),
+        vec![
+            capture(Modality::Finger, 1, 1),
+            capture(Modality::Finger, 6, 1),
+        ],
+        vec![capture(Modality::Iris, 1, 1), capture(Modality::Iris, 2, 1)],
+        vec![capture(Modality::Signature, 0, 1)],
     ]
 }
 

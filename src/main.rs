@@ -188,63 +188,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let today = chrono::Local::now().date_naive();
             let report = nik::check_nik(&nik, today, born, sex);
-            print_number(&nik, &report, json, lang, |n, out| {
-                let r = &n.region;
-                writeln!(
-                    out,
-                    "  {:<14}: {} / {} / {} ({})",
-                    lang.pick("Wilayah", "Region"),
-                    r.province,
-                    r.regency,
-                    r.kecamatan,
-                    r.code
-                )?;
-                writeln!(
-                    out,
-                    "  {:<14}: {}",
-                    lang.pick("Tanggal lahir", "Date of birth"),
-                    n.birth_date.format("%d-%m-%Y")
-                )?;
-                writeln!(
-                    out,
-                    "  {:<14}: {}",
-                    lang.pick("Jenis kelamin", "Sex"),
-                    n.sex.localize(lang)
-                )?;
-                writeln!(
-                    out,
-                    "  {:<14}: {:04}",
-                    lang.pick("Nomor urut", "Serial"),
-                    n.serial
-                )
+            print_number(&nik, &report, json, lang, |n| {
+                vec![
+                    region_row(&n.region, lang),
+                    (
+                        lang.pick("Tanggal lahir", "Date of birth"),
+                        n.birth_date.format("%d-%m-%Y").to_string(),
+                    ),
+                    (lang.pick("Jenis kelamin", "Sex"), n.sex.localize(lang)),
+                    (
+                        lang.pick("Nomor urut", "Serial"),
+                        format!("{:04}", n.serial),
+                    ),
+                ]
             })
         }
         Command::Kk { number, json } => {
             let today = chrono::Local::now().date_naive();
             let report = nik::check_kk(&number, today);
-            print_number(&number, &report, json, lang, |n, out| {
-                let r = &n.region;
-                writeln!(
-                    out,
-                    "  {:<14}: {} / {} / {} ({})",
-                    lang.pick("Wilayah", "Region"),
-                    r.province,
-                    r.regency,
-                    r.kecamatan,
-                    r.code
-                )?;
-                writeln!(
-                    out,
-                    "  {:<14}: {}",
-                    lang.pick("Tanggal terbit", "Issued on"),
-                    n.issue_date.format("%d-%m-%Y")
-                )?;
-                writeln!(
-                    out,
-                    "  {:<14}: {:04}",
-                    lang.pick("Nomor urut", "Serial"),
-                    n.serial
-                )
+            print_number(&number, &report, json, lang, |n| {
+                vec![
+                    region_row(&n.region, lang),
+                    (
+                        lang.pick("Tanggal terbit", "Issued on"),
+                        n.issue_date.format("%d-%m-%Y").to_string(),
+                    ),
+                    (
+                        lang.pick("Nomor urut", "Serial"),
+                        format!("{:04}", n.serial),
+                    ),
+                ]
             })
         }
         Command::Audit {
@@ -284,13 +257,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Prints a NIK or No. KK report as text or JSON; exit status 2 when invalid.
+fn region_row(r: &rekam::domain::region::Region, lang: Lang) -> (&'static str, String) {
+    (
+        lang.pick("Wilayah", "Region"),
+        format!(
+            "{} / {} / {} ({})",
+            r.province, r.regency, r.kecamatan, r.code
+        ),
+    )
+}
+
+/// Prints a NIK or No. KK report as text (the decoded `rows`, then errors and warnings) or as
+/// JSON; exit status 2 when invalid.
 fn print_number<T: serde::Serialize>(
     input: &str,
     report: &Report<T>,
     json: bool,
     lang: Lang,
-    details: impl Fn(&T, &mut dyn Write) -> std::io::Result<()>,
+    rows: impl Fn(&T) -> Vec<(&'static str, String)>,
 ) -> anyhow::Result<ExitCode> {
     let kind = report.kind;
     let errors: Vec<_> = report
@@ -325,8 +309,8 @@ fn print_number<T: serde::Serialize>(
             lang.pick("TIDAK SAH", "INVALID")
         };
         writeln!(out, "{label} {}: {verdict}", input.trim())?;
-        if let Some(v) = &report.value {
-            details(v, &mut out)?;
+        for (label, value) in report.value.as_ref().map(&rows).unwrap_or_default() {
+            writeln!(out, "  {label:<14}: {value}")?;
         }
         for e in &errors {
             writeln!(

@@ -15,6 +15,36 @@ fn rekam(args: &[&str], dir: &std::path::Path) -> Command {
     c
 }
 
+/// Runs `rekam setup` with the password on standard input.
+fn setup(dir: &std::path::Path, supervisor: &str) -> std::process::Output {
+    let mut child = rekam(
+        &[
+            "setup",
+            "--kecamatan",
+            "331301",
+            "--station",
+            "01",
+            "--supervisor",
+            supervisor,
+            "--name",
+            "Sri Wahyuni",
+        ],
+        dir,
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"rahasia-123\n")
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn nik_exit_status_and_json() {
     let dir = tempfile::tempdir().unwrap();
@@ -77,31 +107,7 @@ fn setup_then_kiosk_then_audit_verify() {
     let out = rekam(&[], dir.path()).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Stasiun belum disiapkan"));
-    let mut child = rekam(
-        &[
-            "setup",
-            "--kecamatan",
-            "331301",
-            "--station",
-            "01",
-            "--supervisor",
-            "kasi",
-            "--name",
-            "Sri Wahyuni",
-        ],
-        dir.path(),
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .spawn()
-    .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"rahasia-123\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = setup(dir.path(), "kasi");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Jatipuro"));
     let out = rekam(&[], dir.path()).output().unwrap();
@@ -117,31 +123,7 @@ fn setup_then_kiosk_then_audit_verify() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["rows"], 2, "station setup and the supervisor");
     // A second setup is refused; a short password too.
-    let mut child = rekam(
-        &[
-            "setup",
-            "--kecamatan",
-            "331301",
-            "--station",
-            "01",
-            "--supervisor",
-            "x",
-            "--name",
-            "X",
-        ],
-        dir.path(),
-    )
-    .stdin(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"rahasia-123\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = setup(dir.path(), "x");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("sudah disiapkan"));
     // Tampering is reported with exit status 1.
@@ -159,31 +141,7 @@ fn setup_then_kiosk_then_audit_verify() {
 #[test]
 fn a_missing_or_exposed_key_file_is_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = rekam(
-        &[
-            "setup",
-            "--kecamatan",
-            "331301",
-            "--station",
-            "01",
-            "--supervisor",
-            "kasi",
-            "--name",
-            "S",
-        ],
-        dir.path(),
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .spawn()
-    .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"rahasia-123\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    assert!(setup(dir.path(), "kasi").status.success());
     let key = dir.path().join("keys/station.key");
     #[cfg(unix)]
     {

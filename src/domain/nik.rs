@@ -152,6 +152,30 @@ fn digits_of(input: &str) -> Result<String, NumberError> {
     Ok(digits)
 }
 
+/// The start both checks share: an empty report, the 16 digits and the region they name. A
+/// malformed input ends the check at once with its one error.
+fn begin<T>(
+    kind: NumberKind,
+    input: &str,
+) -> Result<(Report<T>, String, Option<Region>), Report<T>> {
+    let mut report = Report {
+        kind,
+        value: None,
+        errors: vec![],
+        warnings: vec![],
+    };
+    match digits_of(input) {
+        Ok(digits) => {
+            let region = region_of(&digits, &mut report.errors, &mut report.warnings);
+            Ok((report, digits, region))
+        }
+        Err(e) => {
+            report.errors.push(e);
+            Err(report)
+        }
+    }
+}
+
 fn two(s: &str, at: usize) -> u32 {
     // Callers pass only ASCII digits.
     s.as_bytes()[at..at + 2]
@@ -221,20 +245,10 @@ pub fn check_nik(
     born: Option<NaiveDate>,
     sex: Option<Sex>,
 ) -> Report<Nik> {
-    let mut report = Report {
-        kind: NumberKind::Nik,
-        value: None,
-        errors: vec![],
-        warnings: vec![],
+    let (mut report, digits, region) = match begin(NumberKind::Nik, input) {
+        Ok(started) => started,
+        Err(report) => return report,
     };
-    let digits = match digits_of(input) {
-        Ok(d) => d,
-        Err(e) => {
-            report.errors.push(e);
-            return report;
-        }
-    };
-    let region = region_of(&digits, &mut report.errors, &mut report.warnings);
 
     let (raw_day, month, yy) = (two(&digits, 6), two(&digits, 8), two(&digits, 10));
     let (day, nik_sex) = if raw_day > 40 {
@@ -284,20 +298,10 @@ pub fn check_nik(
 
 /// Checks a No. KK (family card number) issued no later than `today`.
 pub fn check_kk(input: &str, today: NaiveDate) -> Report<KkNumber> {
-    let mut report = Report {
-        kind: NumberKind::Kk,
-        value: None,
-        errors: vec![],
-        warnings: vec![],
+    let (mut report, digits, region) = match begin(NumberKind::Kk, input) {
+        Ok(started) => started,
+        Err(report) => return report,
     };
-    let digits = match digits_of(input) {
-        Ok(d) => d,
-        Err(e) => {
-            report.errors.push(e);
-            return report;
-        }
-    };
-    let region = region_of(&digits, &mut report.errors, &mut report.warnings);
     let (day, month, yy) = (two(&digits, 6), two(&digits, 8), two(&digits, 10));
     // No. KK were issued from the 1970s on: a two-digit year after this year is from the 1900s.
     let year = if 2000 + yy as i32 <= today.year() {
