@@ -134,7 +134,7 @@ fn big_database() -> PathBuf {
             (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
         });
     let root =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-50k-{schema_hash:016x}"));
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-50k-v2-{schema_hash:016x}"));
     if root.join("done").exists() {
         return root;
     }
