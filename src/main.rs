@@ -41,7 +41,7 @@ enum Command {
     /// Start the kiosk (the default).
     Kiosk,
     /// Set up a new station: the data key, the database and the first supervisor. The supervisor's
-    /// password is read from the first line of standard input.
+    /// password is asked for on a terminal, or read from the first line of standard input.
     Setup {
         /// 6-digit kecamatan code (e.g. 331301).
         #[arg(long)]
@@ -139,12 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             name,
             nip,
         } => {
-            let mut line = Zeroizing::new(String::new());
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .context("reading the password from standard input")?;
-            let password = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+            let password = read_new_password(lang)?;
             let setup = StationSetup {
                 kecamatan_code: kecamatan,
                 station_id: station,
@@ -334,6 +329,34 @@ fn print_number<T: serde::Serialize>(
     } else {
         ExitCode::from(2)
     })
+}
+
+/// The new supervisor's password: asked twice without echo on a terminal, otherwise the first
+/// line of standard input (for scripts and tests).
+fn read_new_password(lang: Lang) -> anyhow::Result<Zeroizing<String>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = Zeroizing::new(rpassword::prompt_password(
+            lang.pick("Kata sandi supervisor: ", "Supervisor password: "),
+        )?);
+        let again = Zeroizing::new(rpassword::prompt_password(
+            lang.pick("Ulangi kata sandi: ", "Repeat the password: "),
+        )?);
+        anyhow::ensure!(
+            *first == *again,
+            "{}",
+            lang.pick("Kedua kata sandi tidak sama.", "The two passwords differ.")
+        );
+        return Ok(first);
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(Zeroizing::new(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
 }
 
 /// Until the iced kiosk lands this reports what the kiosk would open on: the setup screen on a

@@ -49,8 +49,18 @@ impl DataKey {
             path: path.into(),
             source: std::sync::Arc::new(std::io::Error::other(e.to_string())),
         })?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::from_io(e, dir))?;
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            // A directory made for the key is private too.
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder
+                .create(dir)
+                .map_err(|e| StoreError::from_io(e, dir))?;
         }
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -199,6 +209,15 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            let dir_mode = std::fs::metadata(path.parent().expect("dir"))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(
+                dir_mode & 0o777,
+                0o700,
+                "the key's own directory is private"
+            );
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
             assert!(matches!(
                 DataKey::load(&path),

@@ -102,6 +102,11 @@ impl Localize for UserError {
     }
 }
 
+/// Checked against for a user that does not exist, so that the answer takes as long as for one
+/// that does (default argon2id parameters, any salt and hash).
+const UNKNOWN_USER_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE";
+
 /// Checks a new user's fields before anything is written.
 pub fn check_new_user(u: &NewUser) -> Result<(), UserError> {
     let ok = (1..=32).contains(&u.username.len())
@@ -226,7 +231,7 @@ impl Store {
                 .map_err(|e| ctx.sql(e))?;
             let Some((id, username, full_name, role, hash, active, failed, locked_until)) = row else {
                 // Spend the same time as a real check, so timing does not reveal unknown users.
-                let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE");
+                let _ = verify_password(password, UNKNOWN_USER_HASH);
                 return Err(UserError::WrongCredentials);
             };
             if let Some(until) = locked_until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok())
@@ -263,5 +268,21 @@ impl Store {
             }
         })
         .and_then(|r: Result<User, UserError>| r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unknown_user_hash_costs_a_real_verification() {
+        let parsed = PasswordHash::new(UNKNOWN_USER_HASH).expect("parses");
+        let real = hash_password("whatever-123");
+        let real = PasswordHash::new(&real).expect("parses");
+        assert_eq!(parsed.algorithm, real.algorithm);
+        assert_eq!(parsed.params, real.params, "same cost as a stored hash");
+        assert!(!verify_password("anything", UNKNOWN_USER_HASH));
+        assert!(verify_password("whatever-123", &real.to_string()));
     }
 }
