@@ -189,7 +189,8 @@ pub(crate) fn insert(
 impl Store {
     /// Creates a user; only a supervisor may.
     pub fn create_user(&mut self, by: &User, u: &NewUser) -> Result<User, UserError> {
-        if by.role != Role::Supervisor {
+        // The role is read from the database, not taken from the caller's `User` value.
+        if self.user(by.id)?.map(|u| u.role) != Some(Role::Supervisor) {
             return Err(UserError::NotSupervisor);
         }
         self.write(|tx, ctx| insert(tx, &ctx.now, Some(by.id), u, ctx.db_path()))

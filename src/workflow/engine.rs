@@ -49,8 +49,19 @@ pub(super) fn transition(
     action: Action,
     mut detail: serde_json::Value,
 ) -> Result<Step, WorkflowError> {
-    if action.needs_supervisor() && actor.role != Role::Supervisor {
-        return Err(WorkflowError::NotSupervisor(action.code()));
+    if action.needs_supervisor() {
+        // The role is read from the database, not taken from the caller's `User` value.
+        let role: Option<(Role, bool)> = tx
+            .query_row(
+                "SELECT role, active FROM users WHERE id = ?1",
+                [actor.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| ctx.sql(e))?;
+        if role != Some((Role::Supervisor, true)) {
+            return Err(WorkflowError::NotSupervisor(action.code()));
+        }
     }
     let from = current_step(tx, ctx, request)?;
     let to = from.after(action)?;
