@@ -113,6 +113,23 @@ fn check_capture_input(input: &CaptureInput) -> Result<(), WorkflowError> {
     }
 }
 
+/// Marks the current capture of a position, if any, as superseded (kept, no longer current).
+fn supersede_current(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    request: i64,
+    modality: Modality,
+    position: u8,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE captures SET superseded_at = ?4
+         WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
+        params![request, modality, position, ctx.now],
+    )
+    .map(drop)
+    .map_err(|e| ctx.sql(e))
+}
+
 /// Inserts one checked capture at `step`, sealing its bytes under the data key.
 fn insert_capture(
     tx: &Transaction<'_>,
@@ -139,12 +156,7 @@ fn insert_capture(
             |r| r.get(0),
         )
         .map_err(sql)?;
-    tx.execute(
-        "UPDATE captures SET superseded_at = ?4
-         WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
-        params![request, modality, position, ctx.now],
-    )
-    .map_err(sql)?;
+    supersede_current(tx, ctx, request, modality, position)?;
     let (format, width, height, quality, exception, why, size) = match content {
         CaptureContent::Data {
             format,
@@ -253,12 +265,7 @@ impl Store {
             if step != modality.step() {
                 return Err(WorkflowError::WrongStepForCapture { step, modality });
             }
-            tx.execute(
-                "UPDATE captures SET superseded_at = ?4
-                 WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
-                params![request, modality, position, ctx.now],
-            )
-            .map_err(|e| ctx.sql(e))?;
+            supersede_current(tx, ctx, request, modality, position)?;
             tx.execute("UPDATE captures SET superseded_at = NULL WHERE id = ?1", [capture]).map_err(|e| ctx.sql(e))?;
             ctx.audit(
                 tx,
