@@ -297,7 +297,15 @@ fn a_full_disk_loses_nothing_and_recording_goes_on_once_space_is_freed() {
     let (mut store, sup, op) = station(&p, clock());
     let t = store.issue_ticket("A").unwrap();
     let req = store.call_ticket(&op, t.id).unwrap();
-    drive_until(&mut store, &op, &sup, req, Step::Fingerprints);
+    drive_to(
+        &mut store,
+        &op,
+        &sup,
+        req,
+        1,
+        Step::Fingerprints,
+        &mut |_| {},
+    );
     store
         .add_capture(&op, req, &capture_for(Modality::Finger, 1, 1))
         .unwrap();
@@ -365,7 +373,7 @@ fn a_read_only_disk_is_refused_with_a_clear_error_and_the_data_survives() {
     let (mut store, sup, op) = station(&p, clock());
     let t = store.issue_ticket("A").unwrap();
     let req = store.call_ticket(&op, t.id).unwrap();
-    drive_until(&mut store, &op, &sup, req, Step::Iris);
+    drive_to(&mut store, &op, &sup, req, 1, Step::Iris, &mut |_| {});
     drop(store);
     let ok = Command::new("mount")
         .args(["-o", "remount,ro"])
@@ -390,47 +398,4 @@ fn a_read_only_disk_is_refused_with_a_clear_error_and_the_data_survives() {
     assert_eq!(store.request(req).unwrap().unwrap().step, Step::Iris);
     assert!(store.verify_audit().unwrap().broken.is_none());
     println!("CHILD-DONE");
-}
-
-/// Drives a request until it reaches `target` (a step on the happy path).
-fn drive_until(
-    store: &mut Store,
-    op: &rekam::store::User,
-    sup: &rekam::store::User,
-    req: i64,
-    target: Step,
-) {
-    loop {
-        let step = store.request(req).unwrap().unwrap().step;
-        if step == target {
-            return;
-        }
-        match step {
-            Step::TicketCalled => drop(
-                store
-                    .receive_file(op, req, rekam::domain::ServiceType::RekamBaru, &biodata(1))
-                    .unwrap(),
-            ),
-            Step::FileReceived => drop(
-                store
-                    .check_requirements(
-                        op,
-                        req,
-                        &all_present(rekam::domain::ServiceType::RekamBaru),
-                    )
-                    .unwrap(),
-            ),
-            Step::RequirementsChecked => drop(store.register(op, req).unwrap()),
-            Step::Registered => store.verify(sup, req).unwrap(),
-            Step::Verified => store.validate(sup, req).unwrap(),
-            Step::Validated => store.begin_recording(op, req).unwrap(),
-            s => {
-                let m = s.capture_modality().expect("capture step");
-                for p in m.positions() {
-                    store.add_capture(op, req, &capture_for(m, *p, 9)).unwrap();
-                }
-                store.complete_capture_step(op, req).unwrap();
-            }
-        }
-    }
 }

@@ -237,9 +237,7 @@ fn only_a_supervisor_verifies_and_a_rejection_returns_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, sup, op) = station(&paths(dir.path()), clock());
     let req = new_request(&mut store, &op);
-    for i in 0..3 {
-        drive_step(&mut store, &op, req, i);
-    }
+    drive_to(&mut store, &op, &sup, req, 9, Step::Registered, &mut |_| {});
     assert_eq!(store.request(req).unwrap().unwrap().step, Step::Registered);
     assert!(matches!(
         store.verify(&op, req),
@@ -267,30 +265,9 @@ fn only_a_supervisor_verifies_and_a_rejection_returns_the_file() {
     );
 }
 
-fn drive_step(store: &mut Store, op: &rekam::store::User, req: i64, i: usize) {
-    match i {
-        0 => drop(
-            store
-                .receive_file(op, req, ServiceType::RekamBaru, &biodata(9))
-                .unwrap(),
-        ),
-        1 => drop(
-            store
-                .check_requirements(op, req, &all_present(ServiceType::RekamBaru))
-                .unwrap(),
-        ),
-        _ => drop(store.register(op, req).unwrap()),
-    }
-}
-
 fn to_capture(store: &mut Store, sup: &rekam::store::User, op: &rekam::store::User) -> i64 {
     let req = new_request(store, op);
-    for i in 0..3 {
-        drive_step(store, op, req, i);
-    }
-    store.verify(sup, req).unwrap();
-    store.validate(sup, req).unwrap();
-    store.begin_recording(op, req).unwrap();
+    drive_to(store, op, sup, req, 9, Step::Face, &mut |_| {});
     req
 }
 

@@ -166,11 +166,27 @@ pub fn drive_to_end(
     i: u32,
     on_commit: &mut dyn FnMut(&str),
 ) {
+    drive_to(store, op, sup, request, i, Step::Archived, on_commit);
+}
+
+/// Drives `request` along the happy path until it is at `target`, like [`drive_to_end`].
+pub fn drive_to(
+    store: &mut Store,
+    op: &User,
+    sup: &User,
+    request: i64,
+    i: u32,
+    target: Step,
+    on_commit: &mut dyn FnMut(&str),
+) {
     loop {
         let view = store
             .request(request)
             .expect("read")
             .expect("request exists");
+        if view.step == target {
+            return;
+        }
         let done = match view.step {
             Step::TicketCalled => store
                 .receive_file(op, request, ServiceType::RekamBaru, &biodata(i))
@@ -202,7 +218,6 @@ pub fn drive_to_end(
             Step::Review => store.approve_review(op, request),
             Step::Recorded => store.hand_over_proof(op, request),
             Step::ProofHandedOver => store.archive(op, request),
-            Step::Archived => return,
             other => panic!("request {request} ended at {other}"),
         };
         done.unwrap_or_else(|e| panic!("request {request} at {}: {e}", view.step));
