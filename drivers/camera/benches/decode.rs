@@ -1,5 +1,5 @@
 //! Decoding one frame, and decoding plus handing it over the way the worker does (into an
-//! `Arc`, through `send_lossy` on a full channel), for the sizes the station uses:
+//! `Arc`, through `send_latest` on a full channel), for the sizes the station uses:
 //! `cargo bench -p rekam-camera --bench decode`.
 //!
 //! MJPEG frames come from the simulated face camera (`image`'s encoder: 4:4:4, quality 90,
@@ -71,13 +71,13 @@ fn bench_frame(c: &mut Criterion, name: &str, frame: &RawFrame) {
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(1));
     group.bench_function("decode", |b| b.iter(|| decode(black_box(frame))));
-    // What the worker does per frame: decode, wrap, send_lossy into a channel the consumer
+    // What the worker does per frame: decode, wrap, send_latest into a channel the consumer
     // is not emptying (so every send also drops the oldest frame).
     let (tx, rx) = channel(2);
     group.bench_function("decode_and_hand_over", |b| {
         b.iter(|| {
             let rgb = decode(black_box(frame)).expect("decodes");
-            tx.send_lossy(Event::<_, ()>::Data(Arc::new(rgb)))
+            tx.send_latest(Event::<_, ()>::Data(Arc::new(rgb)))
                 .expect("receiver alive")
         })
     });

@@ -6,8 +6,8 @@
 //! [`decode`] turns a raw frame into RGB (MJPEG through `image`'s zune-jpeg decoder, with the
 //! standard Huffman tables supplied when the camera leaves them out; YUYV by hand with the BT.601
 //! limited-range equations). [`spawn`] runs a named worker thread that opens the camera, decodes
-//! every frame and hands it over as an [`Event::Data`] with `send_lossy`, so that a slow consumer
-//! only ever loses the oldest frames; it reopens the camera when it comes back.
+//! every frame and hands it over as an [`Event::Data`] with `send_latest`, so that a slow consumer
+//! only ever loses the oldest frames (never a status event); it reopens the camera when it comes back.
 //!
 //! Real cameras are opened through nokhwa ([`NokhwaSource`], [`list`]); the simulated face and
 //! iris cameras ([`SimulatedCamera`]) produce MJPEG or YUYV bytes as a UVC camera would, so the

@@ -1,5 +1,5 @@
 //! The streaming worker: a named thread that opens a camera, decodes every frame to RGB on
-//! itself and hands it over with `send_lossy` (a slow consumer loses the oldest frames, never
+//! itself and hands it over with `send_latest` (a slow consumer loses the oldest frames, never
 //! the newest), and reopens the camera after errors until it is stopped.
 //!
 //! Event sequence, for each time the camera is opened:
@@ -8,10 +8,10 @@
 //! `Disconnected { reason }`. While the camera cannot be opened, `Error(e)` is sent once per
 //! distinct error and the worker retries every [`REOPEN_INTERVAL`].
 //!
-//! Every event goes out with `send_lossy`, status events too. Frames share the channel, and a
-//! later frame's `send_lossy` can push out an unread status event whichever way it was sent; a
-//! blocking `send` would add nothing but a way to hang: a worker stopped while its consumer
-//! holds a full channel without reading would wait forever in it.
+//! Every event goes out with `send_latest`, status events too: it never waits (a blocking send
+//! would let a worker stopped while its consumer holds a full channel wait in it), and to make
+//! room it drops the oldest frames, never a status event, so a slow consumer still learns that
+//! the camera went away.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -164,7 +164,7 @@ fn run<F>(
                 let text = e.to_string();
                 if reported.as_deref() != Some(text.as_str()) {
                     reported = Some(text);
-                    if events.send_lossy(Event::Error(e)).is_err() {
+                    if events.send_latest(Event::Error(e)).is_err() {
                         return;
                     }
                 }
@@ -174,7 +174,7 @@ fn run<F>(
         };
         reported = None;
         Counters::add(&counters.opened, 1);
-        if events.send_lossy(Event::Connected(source.info())).is_err() {
+        if events.send_latest(Event::Connected(source.info())).is_err() {
             return;
         }
         let outcome = stream(&config, source.as_mut(), events, stop, counters);
@@ -184,8 +184,8 @@ fn run<F>(
             Ok(()) => return,
             Err(e) => {
                 let reason = e.to_string();
-                if events.send_lossy(Event::Error(e)).is_err()
-                    || events.send_lossy(Event::Disconnected { reason }).is_err()
+                if events.send_latest(Event::Error(e)).is_err()
+                    || events.send_latest(Event::Disconnected { reason }).is_err()
                 {
                     return;
                 }
@@ -223,7 +223,7 @@ fn stream(
                     decode_time: started.elapsed(),
                     dropped: counters.dropped.load(Ordering::Relaxed),
                 };
-                match events.send_lossy(Event::Data(frame)) {
+                match events.send_latest(Event::Data(frame)) {
                     Ok(dropped) => {
                         Counters::add(&counters.delivered, 1);
                         Counters::add(&counters.dropped, dropped as u64);
@@ -241,7 +241,7 @@ fn stream(
                 }
                 if last_error_event.is_none_or(|t| t.elapsed() >= DECODE_ERROR_EVERY) {
                     last_error_event = Some(Instant::now());
-                    if events.send_lossy(Event::Error(e)).is_err() {
+                    if events.send_latest(Event::Error(e)).is_err() {
                         return Ok(());
                     }
                 }

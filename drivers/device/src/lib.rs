@@ -8,8 +8,8 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{Arc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -92,7 +92,9 @@ pub enum Event<D, E> {
     Connected(DeviceInfo),
     /// The device went away (unplugged, port closed, reader removed). The worker keeps trying
     /// to reopen it until it is stopped.
-    Disconnected { reason: String },
+    Disconnected {
+        reason: String,
+    },
     Data(D),
     Error(E),
 }
@@ -205,6 +207,60 @@ impl<T> EventSender<T> {
     }
 }
 
+impl<D, E> EventSender<Event<D, E>> {
+    /// Sends without waiting, for a stream of live data (camera frames): when the channel is
+    /// full, the oldest `Data` events are dropped to make room, never a status event
+    /// (`Connected`, `Disconnected`, `Error`), so a slow consumer still learns that the device
+    /// went away (unless the channel holds nothing but status events: then the oldest goes).
+    /// Status events keep their order among themselves. Returns how many data events were
+    /// dropped.
+    pub fn send_latest(&self, mut event: Event<D, E>) -> Result<usize, Closed> {
+        let mut dropped = 0;
+        loop {
+            if !self.is_open() {
+                return Err(Closed);
+            }
+            match self.tx.try_send(event) {
+                Ok(()) => return Ok(dropped),
+                Err(crossbeam_channel::TrySendError::Disconnected(_)) => return Err(Closed),
+                Err(crossbeam_channel::TrySendError::Full(e)) => {
+                    event = e;
+                    // Take out what is queued, drop the oldest data event, put the rest back
+                    // in order. The consumer may be receiving at the same time; that only
+                    // makes more room.
+                    let mut queued: Vec<Event<D, E>> = self.rx.try_iter().collect();
+                    match queued.iter().position(|e| matches!(e, Event::Data(_))) {
+                        Some(i) => {
+                            queued.remove(i);
+                            dropped += 1;
+                        }
+                        // Only status events queued: the new data event is the one to drop.
+                        None if matches!(event, Event::Data(_)) => {
+                            self.requeue(queued);
+                            return Ok(dropped + 1);
+                        }
+                        // Nothing but status events, and a status to add: the consumer has
+                        // not read for a long time; the oldest status makes room.
+                        None => {
+                            if !queued.is_empty() {
+                                queued.remove(0);
+                            }
+                        }
+                    }
+                    self.requeue(queued);
+                }
+            }
+        }
+    }
+
+    fn requeue(&self, queued: Vec<Event<D, E>>) {
+        for e in queued {
+            // Room is guaranteed: we just took at least as many out.
+            let _ = self.tx.try_send(e);
+        }
+    }
+}
+
 /// Tells a worker thread to stop. Cheap to clone; checked between blocking calls, which all have
 /// short timeouts.
 #[derive(Debug, Clone, Default)]
@@ -310,6 +366,38 @@ mod tests {
         assert_eq!(tx.send_lossy(3), Ok(1));
         assert_eq!(rx.try_recv(), Ok(2));
         assert_eq!(rx.try_recv(), Ok(3));
+    }
+
+    #[test]
+    fn latest_drops_old_frames_but_never_status() {
+        let (tx, rx) = channel::<Event<u32, String>>(3);
+        tx.send_latest(Event::Data(1)).expect("open");
+        tx.send_latest(Event::Disconnected {
+            reason: "gone".into(),
+        })
+        .expect("open");
+        tx.send_latest(Event::Data(2)).expect("open");
+        assert_eq!(tx.send_latest(Event::Data(3)), Ok(1)); // drops frame 1
+        assert_eq!(tx.send_latest(Event::Error("e".into())), Ok(1)); // drops frame 2
+        let got: Vec<_> = rx.try_iter().collect();
+        assert_eq!(
+            got,
+            vec![
+                Event::Disconnected {
+                    reason: "gone".into()
+                },
+                Event::Data(3),
+                Event::Error("e".into())
+            ]
+        );
+        // A channel full of status events refuses a frame rather than a status.
+        let (tx, rx) = channel::<Event<u32, String>>(1);
+        tx.send_latest(Event::Error("a".into())).expect("open");
+        assert_eq!(tx.send_latest(Event::Data(9)), Ok(1));
+        assert_eq!(rx.try_recv(), Ok(Event::Error("a".into())));
+        tx.send_latest(Event::Error("b".into())).expect("open");
+        assert_eq!(tx.send_latest(Event::Error("c".into())), Ok(0));
+        assert_eq!(rx.try_recv(), Ok(Event::Error("c".into())));
     }
 
     #[test]
