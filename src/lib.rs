@@ -3,8 +3,10 @@
 //! Everything outside `ui` (added with the kiosk) works without a window or a device: the domain
 //! rules ([`domain`]), local storage ([`store`]) and the recording workflow ([`workflow`]).
 
+pub mod devices;
 pub mod domain;
 pub mod lang;
+pub mod simulate;
 pub mod store;
 pub mod workflow;
 

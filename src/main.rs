@@ -82,6 +82,30 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check the station's devices: what is attached, whether each class uses the real device or
+    /// the simulator, and what to do about anything missing. Exit status 0 when every class can
+    /// work, 1 otherwise.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run simulated applicants through the whole recording procedure with simulated devices
+    /// (driven through the real drivers), storing real records in a training station; prints a
+    /// summary. Needs --data-dir; the station is set up there on first use.
+    SimulateDay {
+        /// How many applicants come.
+        #[arg(long, default_value_t = 20)]
+        applicants: u32,
+        /// Seed of the day: the same seed gives the same applicants.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The day to simulate (YYYY-MM-DD); default today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Devices at their real pace (a signature takes seconds), for demos.
+        #[arg(long)]
+        realtime: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +154,31 @@ fn paths(cli: &Cli) -> Paths {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = cli.lang;
     let paths = paths(&cli);
+    if let Some(Command::SimulateDay {
+        applicants,
+        seed,
+        date,
+        realtime,
+    }) = cli.command
+    {
+        let Some(data_dir) = cli.data_dir.clone() else {
+            anyhow::bail!(
+                "{}",
+                lang.pick(
+                    "simulate-day perlu --data-dir: direktori data stasiun latihan",
+                    "simulate-day needs --data-dir: the training station's data directory"
+                )
+            );
+        };
+        // A training station keeps its key beside its data directory unless told otherwise.
+        let key_file = cli
+            .key_file
+            .clone()
+            .unwrap_or_else(|| data_dir.with_extension("key"));
+        let paths = Paths { data_dir, key_file };
+        let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+        return simulate_day(&paths, applicants, seed, date, realtime, lang);
+    }
     match cli.command.unwrap_or(Command::Kiosk) {
         Command::Kiosk => kiosk(&paths, lang),
         Command::Setup {
@@ -215,6 +264,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ]
             })
         }
+        Command::Doctor { json } => doctor(&paths, json, lang),
+        Command::SimulateDay { .. } => unreachable!("handled above"),
         Command::Audit {
             command: AuditCommand::Verify { json },
         } => {
@@ -458,5 +509,61 @@ fn kiosk(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
             "(The iced kiosk interface follows; this command reports the station's state.)"
         )
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn doctor(paths: &Paths, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
+    use rekam::devices::{DeviceSettings, doctor};
+    let settings = DeviceSettings::load(&paths.data_dir)?;
+    let diagnoses = doctor::diagnose(&settings);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&diagnoses)?);
+    } else {
+        println!(
+            "{} ({})",
+            lang.pick("Perangkat stasiun", "Station devices"),
+            rekam::devices::settings::settings_path(&paths.data_dir).display()
+        );
+        print!("{}", doctor::render(&diagnoses, lang));
+    }
+    Ok(if diagnoses.iter().all(|d| d.ready()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn simulate_day(
+    paths: &Paths,
+    applicants: u32,
+    seed: u64,
+    date: NaiveDate,
+    realtime: bool,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    use rekam::simulate::{DayPlan, run_day};
+    let mut devices = rekam::devices::simulated::SimulatedStation::new(realtime);
+    let plan = DayPlan {
+        applicants,
+        seed,
+        date,
+    };
+    let mut stderr = std::io::stderr();
+    let summary = run_day(paths, &plan, &mut devices, &mut |done, total| {
+        let _ = write!(
+            stderr,
+            "\r{} {done}/{total}",
+            lang.pick("Pemohon", "Applicant")
+        );
+        let _ = stderr.flush();
+    })?;
+    eprintln!();
+    println!(
+        "{} {} ({})",
+        lang.pick("Hari simulasi", "Simulated day"),
+        date,
+        paths.data_dir.display()
+    );
+    print!("{}", summary.render(lang));
     Ok(ExitCode::SUCCESS)
 }

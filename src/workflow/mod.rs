@@ -19,7 +19,7 @@ pub mod view;
 
 pub use capture::{CaptureContent, CaptureInput, CaptureSummary, blob_aad};
 pub use engine::CheckOutcome;
-pub use error::WorkflowError;
+pub use error::{WorkflowError, capture_name};
 pub use view::RequestView;
 
 use crate::domain::coded_enum;
@@ -269,6 +269,31 @@ impl Localize for Step {
             Returned => lang.pick("Dikembalikan ke pemohon", "Returned to the applicant"),
             Cancelled => lang.pick("Dibatalkan", "Cancelled"),
             Deferred => lang.pick("Ditunda", "Deferred"),
+        }
+        .to_owned()
+    }
+}
+
+impl Localize for Modality {
+    fn localize(&self, lang: Lang) -> String {
+        match self {
+            Modality::Face => lang.pick("Wajah", "Face"),
+            Modality::Finger => lang.pick("Sidik jari", "Fingerprints"),
+            Modality::Iris => lang.pick("Iris", "Iris"),
+            Modality::Signature => lang.pick("Tanda tangan", "Signature"),
+        }
+        .to_owned()
+    }
+}
+
+impl Localize for ExceptionKind {
+    fn localize(&self, lang: Lang) -> String {
+        match self {
+            ExceptionKind::Missing => lang.pick("tidak ada (permanen)", "missing (permanent)"),
+            ExceptionKind::Injured => lang.pick("cedera (sementara)", "injured (temporary)"),
+            ExceptionKind::Unreadable => lang.pick("tidak terbaca", "unreadable"),
+            ExceptionKind::Unable => lang.pick("tidak mampu", "unable"),
+            ExceptionKind::Other => lang.pick("lainnya", "other"),
         }
         .to_owned()
     }

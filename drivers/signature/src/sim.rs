@@ -357,7 +357,8 @@ impl<P: Port> PadSimulator<P> {
                 down += 1;
             }
         }
-        self.port.flush()?;
+        // No flush (tcdrain): a pty delivers on write, and the host may have closed its end as
+        // soon as the last packet arrived.
         Ok(down)
     }
 

@@ -1,0 +1,390 @@
+//! `rekam doctor`: for each device class, whether a real device answers, which backend the
+//! station will use (the real device or the simulator), and, when something is missing, what
+//! the operator can do about it, in Bahasa Indonesia or English.
+
+use rekam_device::{Backend, DeviceClass, DeviceInfo};
+use serde::Serialize;
+
+use super::settings::{DeviceSettings, Mode};
+use crate::Lang;
+
+/// Looks at every device class the settings name. Classes set to `simulated` are not probed.
+/// Takes about a second when a signature pad must be queried.
+pub fn diagnose(settings: &DeviceSettings) -> Vec<Diagnosis> {
+    vec![
+        probe(DeviceClass::Fingerprint, settings.fingerprint.mode, || {
+            fingerprint(settings)
+        }),
+        probe(DeviceClass::FaceCamera, settings.face_camera.mode, || {
+            camera(&settings.face_camera, rekam_camera::CameraRole::Face)
+        }),
+        probe(DeviceClass::IrisCamera, settings.iris_camera.mode, || {
+            camera(&settings.iris_camera, rekam_camera::CameraRole::Iris)
+        }),
+        probe(DeviceClass::Smartcard, settings.smartcard.mode, || {
+            smartcard(settings)
+        }),
+        probe(
+            DeviceClass::SignaturePad,
+            settings.signature_pad.mode,
+            || signature_pad(settings),
+        ),
+    ]
+}
+
+fn probe(
+    class: DeviceClass,
+    mode: Mode,
+    look: impl FnOnce() -> Result<DeviceInfo, Problem>,
+) -> Diagnosis {
+    let (found, problem) = if mode == Mode::Simulated {
+        (None, None)
+    } else {
+        match look() {
+            Ok(info) => (Some(info), None),
+            Err(p) => (None, Some(p)),
+        }
+    };
+    Diagnosis {
+        class,
+        mode,
+        found,
+        problem,
+    }
+}
+
+fn fingerprint(settings: &DeviceSettings) -> Result<DeviceInfo, Problem> {
+    use rekam_fingerprint::FingerprintError as E;
+    let config = settings.fingerprint.hid_config();
+    let what = format!("USB {:04x}:{:04x}", config.vendor_id, config.product_id);
+    let opened = rekam_fingerprint::hid::HidTransport::open(&config)
+        .and_then(rekam_fingerprint::Scanner::open);
+    match opened {
+        Ok(scanner) => Ok(scanner.device_info()),
+        Err(e) => Err(match e {
+            E::NotFound(_) => Problem::NotFound(what),
+            E::PermissionDenied(_) => Problem::PermissionDenied(what),
+            E::InUse(_) | E::Busy => Problem::Busy(what),
+            other => Problem::Failed(other.to_string()),
+        }),
+    }
+}
+
+fn camera(
+    settings: &super::settings::CameraSettings,
+    role: rekam_camera::CameraRole,
+) -> Result<DeviceInfo, Problem> {
+    let cameras = rekam_camera::list().map_err(|e| Problem::Failed(e.to_string()))?;
+    let camera = cameras
+        .iter()
+        .find(|c| c.index == settings.index)
+        .ok_or_else(|| Problem::NotFound(format!("/dev/video{}", settings.index)))?;
+    Ok(DeviceInfo {
+        class: role.device_class(),
+        backend: Backend::Real,
+        model: camera.name.clone(),
+        location: camera.description.clone(),
+        details: vec![(
+            "requested".into(),
+            format!(
+                "{}x{} {:?} {} fps",
+                settings.width, settings.height, settings.format, settings.fps
+            ),
+        )],
+    })
+}
+
+fn signature_pad(settings: &DeviceSettings) -> Result<DeviceInfo, Problem> {
+    use rekam_signature::SignatureError as E;
+    let config = settings.signature_pad.pad_config();
+    match rekam_signature::Pad::open(&config) {
+        Ok(pad) => {
+            let info = pad.info().clone();
+            drop(pad.close());
+            Ok(info)
+        }
+        Err(e) => Err(match &e {
+            E::NotFound { path } => Problem::NotFound(path.clone()),
+            E::PermissionDenied { path } => Problem::PermissionDenied(path.clone()),
+            E::Busy { path } => Problem::Busy(path.clone()),
+            E::NoAnswer { path, baud, .. } => Problem::NoAnswer(format!("{path} @ {baud} baud")),
+            _ => Problem::Failed(e.to_string()),
+        }),
+    }
+}
+
+fn smartcard(settings: &DeviceSettings) -> Result<DeviceInfo, Problem> {
+    use rekam_smartcard::SmartcardError as E;
+    let readers = rekam_smartcard::list_readers().map_err(|e| match e {
+        E::ServiceNotRunning => Problem::ServiceNotRunning("pcscd".into()),
+        E::PermissionDenied => Problem::PermissionDenied("pcscd".into()),
+        other => Problem::Failed(other.to_string()),
+    })?;
+    let wanted = settings.smartcard.reader.as_deref();
+    let reader = readers
+        .iter()
+        .find(|r| wanted.is_none_or(|w| r.name.starts_with(w)))
+        .ok_or_else(|| {
+            Problem::NotFound(match wanted {
+                Some(w) => format!("\"{w}\""),
+                None => "PC/SC".into(),
+            })
+        })?;
+    let card = match &reader.card {
+        rekam_smartcard::CardPresence::Present { .. } => "card present",
+        rekam_smartcard::CardPresence::Empty => "no card",
+        rekam_smartcard::CardPresence::Mute => "mute card",
+        rekam_smartcard::CardPresence::Unavailable => "unavailable",
+    };
+    Ok(DeviceInfo {
+        class: DeviceClass::Smartcard,
+        backend: reader.backend,
+        model: reader.name.clone(),
+        location: "PC/SC".into(),
+        details: vec![
+            ("card".into(), card.into()),
+            ("readers".into(), readers.len().to_string()),
+        ],
+    })
+}
+
+/// Why a real device could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+pub enum Problem {
+    /// Nothing is attached where the settings say (no USB device, no camera, no port).
+    NotFound(String),
+    /// The station user may not open the device.
+    PermissionDenied(String),
+    /// Another program holds the device.
+    Busy(String),
+    /// The system service the device class needs is not running (pcscd).
+    ServiceNotRunning(String),
+    /// Something is attached but does not answer as the expected device.
+    NoAnswer(String),
+    /// Anything else, with the driver's words.
+    Failed(String),
+}
+
+/// The diagnosis of one device class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnosis {
+    pub class: DeviceClass,
+    pub mode: Mode,
+    /// The real device, when one answered.
+    pub found: Option<DeviceInfo>,
+    pub problem: Option<Problem>,
+}
+
+impl Diagnosis {
+    /// The backend the station uses for this class, or `None` when it cannot work.
+    pub fn backend(&self) -> Option<Backend> {
+        match (self.mode, &self.found) {
+            (Mode::Simulated, _) => Some(Backend::Simulated),
+            (_, Some(info)) => Some(info.backend),
+            (Mode::Auto, None) => Some(Backend::Simulated),
+            (Mode::Real, None) => None,
+        }
+    }
+
+    pub fn ready(&self) -> bool {
+        self.backend().is_some()
+    }
+
+    /// What the operator should do, when anything.
+    pub fn advice(&self, lang: Lang) -> Option<String> {
+        let problem = self.problem.as_ref()?;
+        let mut text = problem_advice(self.class, problem, lang);
+        if self.mode == Mode::Auto && self.found.is_none() {
+            text.push(' ');
+            text.push_str(lang.pick(
+                "Sementara ini stasiun memakai simulator.",
+                "Meanwhile the station uses the simulator.",
+            ));
+        }
+        Some(text)
+    }
+}
+
+/// The name of a device class for people.
+pub fn class_name(class: DeviceClass, lang: Lang) -> &'static str {
+    match class {
+        DeviceClass::Fingerprint => lang.pick("Pemindai sidik jari", "Fingerprint scanner"),
+        DeviceClass::FaceCamera => lang.pick("Kamera wajah", "Face camera"),
+        DeviceClass::IrisCamera => lang.pick("Kamera iris", "Iris camera"),
+        DeviceClass::Smartcard => lang.pick("Pembaca kartu pintar", "Smartcard reader"),
+        DeviceClass::SignaturePad => lang.pick("Bantalan tanda tangan", "Signature pad"),
+    }
+}
+
+fn problem_advice(class: DeviceClass, problem: &Problem, lang: Lang) -> String {
+    use DeviceClass as C;
+    use Problem as P;
+    match (class, problem) {
+        (C::Fingerprint, P::NotFound(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Pemindai sidik jari tidak ditemukan:", "No fingerprint scanner found:"),
+            lang.pick(
+                "Pasang kabel USB pemindai, tunggu lampunya menyala, lalu jalankan `rekam doctor` lagi.",
+                "Plug in the scanner's USB cable, wait for its light, then run `rekam doctor` again."
+            )
+        ),
+        (C::Fingerprint, P::PermissionDenied(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Tidak ada izin membuka pemindai:", "No permission to open the scanner:"),
+            lang.pick(
+                "Pasang aturan udev Rekam (packaging/linux/60-rekam.rules ke /etc/udev/rules.d/), lalu cabut dan pasang lagi pemindainya.",
+                "Install Rekam's udev rule (packaging/linux/60-rekam.rules into /etc/udev/rules.d/), then unplug and replug the scanner."
+            )
+        ),
+        (C::FaceCamera | C::IrisCamera, P::NotFound(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Kamera tidak ditemukan:", "No camera found:"),
+            lang.pick(
+                "Pasang kamera USB dan periksa indeks kamera di devices.toml (daftar kamera: `ls /dev/video*`).",
+                "Plug in the USB camera and check the camera index in devices.toml (cameras: `ls /dev/video*`)."
+            )
+        ),
+        (C::FaceCamera | C::IrisCamera, P::PermissionDenied(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Tidak ada izin membuka kamera:", "No permission to open the camera:"),
+            lang.pick(
+                "Tambahkan pengguna stasiun ke grup video: `sudo usermod -aG video <pengguna>`, lalu login ulang.",
+                "Add the station user to the video group: `sudo usermod -aG video <user>`, then log in again."
+            )
+        ),
+        (C::Smartcard, P::ServiceNotRunning(_)) => lang
+            .pick(
+                "Layanan kartu pintar (pcscd) tidak berjalan. Jalankan: `sudo systemctl start pcscd` (atau pasang paket pcscd).",
+                "The smartcard service (pcscd) is not running. Run: `sudo systemctl start pcscd` (or install the pcscd package)."
+            )
+            .to_owned(),
+        (C::Smartcard, P::NotFound(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Pembaca kartu tidak ditemukan:", "No card reader found:"),
+            lang.pick(
+                "Pasang pembaca kartu USB; jika sudah terpasang, periksa nama pembaca di devices.toml.",
+                "Plug in the USB card reader; if it is plugged in, check the reader name in devices.toml."
+            )
+        ),
+        (C::SignaturePad, P::NotFound(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Port serial bantalan tanda tangan tidak ada:", "The signature pad's serial port does not exist:"),
+            lang.pick(
+                "Pasang kabel bantalan tanda tangan dan periksa `signature_pad.port` di devices.toml.",
+                "Plug in the signature pad and check `signature_pad.port` in devices.toml."
+            )
+        ),
+        (C::SignaturePad, P::PermissionDenied(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Tidak ada izin membuka port serial:", "No permission to open the serial port:"),
+            lang.pick(
+                "Tambahkan pengguna stasiun ke grup dialout: `sudo usermod -aG dialout <pengguna>`, lalu login ulang.",
+                "Add the station user to the dialout group: `sudo usermod -aG dialout <user>`, then log in again."
+            )
+        ),
+        (C::SignaturePad, P::NoAnswer(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Perangkat di port serial tidak menjawab sebagai bantalan tanda tangan ISDV4:", "The device on the serial port does not answer as an ISDV4 signature pad:"),
+            lang.pick(
+                "Periksa kabel dan kecepatan (`signature_pad.baud`, 19200 atau 38400) di devices.toml.",
+                "Check the cable and the speed (`signature_pad.baud`, 19200 or 38400) in devices.toml."
+            )
+        ),
+        (_, P::Busy(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Perangkat sedang dipakai program lain:", "The device is held by another program:"),
+            lang.pick(
+                "Tutup program itu (mungkin kiosk Rekam sedang berjalan), lalu coba lagi.",
+                "Close that program (perhaps the Rekam kiosk is running), then try again."
+            )
+        ),
+        (_, P::ServiceNotRunning(what) | P::PermissionDenied(what) | P::NoAnswer(what) | P::Failed(what)) => format!(
+            "{} {what}. {}",
+            lang.pick("Perangkat tidak dapat dipakai:", "The device cannot be used:"),
+            lang.pick(
+                "Cabut dan pasang lagi perangkatnya; jika masih gagal, hubungi petugas TI Dinas.",
+                "Unplug and replug the device; if it still fails, call the Dinas IT staff."
+            )
+        ),
+    }
+}
+
+/// The diagnosis as `rekam doctor` prints it.
+pub fn render(diagnoses: &[Diagnosis], lang: Lang) -> String {
+    let mut out = String::new();
+    for d in diagnoses {
+        let state = match d.backend() {
+            Some(Backend::Real) => lang.pick("siap (perangkat nyata)", "ready (real device)"),
+            Some(Backend::Simulated) => lang.pick("simulator", "simulator"),
+            None => lang.pick("TIDAK SIAP", "NOT READY"),
+        };
+        out.push_str(&format!("{:<24} {state}\n", class_name(d.class, lang)));
+        if let Some(info) = &d.found {
+            out.push_str(&format!("    {info}\n"));
+        }
+        if let Some(advice) = d.advice(lang) {
+            out.push_str(&format!("    {advice}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(class: DeviceClass, mode: Mode, problem: Option<Problem>) -> Diagnosis {
+        Diagnosis {
+            class,
+            mode,
+            found: None,
+            problem,
+        }
+    }
+
+    #[test]
+    fn missing_hardware_falls_back_to_the_simulator_only_in_auto_mode() {
+        let p = Some(Problem::NotFound("/dev/ttyS0".into()));
+        assert_eq!(
+            diag(DeviceClass::SignaturePad, Mode::Auto, p.clone()).backend(),
+            Some(Backend::Simulated)
+        );
+        assert_eq!(
+            diag(DeviceClass::SignaturePad, Mode::Real, p.clone()).backend(),
+            None
+        );
+        assert_eq!(
+            diag(DeviceClass::SignaturePad, Mode::Simulated, None).backend(),
+            Some(Backend::Simulated)
+        );
+    }
+
+    #[test]
+    fn advice_is_in_indonesian_by_default_and_says_what_to_do() {
+        let d = diag(
+            DeviceClass::Smartcard,
+            Mode::Auto,
+            Some(Problem::ServiceNotRunning("no service".into())),
+        );
+        let id = d.advice(Lang::Id).expect("advice");
+        assert!(
+            id.contains("(pcscd) tidak berjalan") && id.contains("systemctl start pcscd"),
+            "{id}"
+        );
+        assert!(id.contains("simulator"));
+        let en = d.advice(Lang::En).expect("advice");
+        assert!(en.contains("not running"), "{en}");
+
+        let busy = diag(
+            DeviceClass::SignaturePad,
+            Mode::Real,
+            Some(Problem::Busy("/dev/ttyUSB0".into())),
+        );
+        let text = render(&[busy], Lang::Id);
+        assert!(
+            text.contains("TIDAK SIAP") && text.contains("dipakai program lain"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! The station's devices without any UI: their settings, the diagnosis `rekam doctor` prints,
+//! and the simulated devices of a training station (driven through the real drivers).
+
+pub mod doctor;
+pub mod settings;
+pub mod simulated;
+
+pub use settings::{DeviceSettings, Mode};

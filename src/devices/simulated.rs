@@ -1,0 +1,226 @@
+//! The simulated devices of a training station, driven through the real driver code: the
+//! signature pad simulator writes ISDV4 packets into a pty that the real pad driver reads; the
+//! scanner simulator answers the real scanner driver's HID reports; the camera simulators
+//! deliver MJPEG/YUYV frames that the real decoder decodes; the virtual card answers the real
+//! card profiles' APDUs.
+
+use std::io::Cursor;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::Datelike;
+use image::{GrayImage, ImageFormat, RgbImage};
+use rekam_camera::{Background, CameraConfig, Eye, FrameSource, SimOptions, SimulatedCamera};
+use rekam_device::Backend;
+use rekam_fingerprint::mode::{CaptureMode, Finger};
+use rekam_fingerprint::sim::{SimConfig, SimDevice};
+use rekam_fingerprint::synth::SyntheticPerson;
+use rekam_signature::sim::{self as pad_sim, Faults, PadSimulator};
+use rekam_signature::{Pad, PadConfig, PadEvent, Signature, StrokeBuilder};
+use serialport::{SerialPort, TTYPort};
+
+use crate::simulate::{Applicant, Recorder};
+use crate::workflow::CaptureContent;
+
+/// The simulated devices of a training station, as a [`Recorder`] for `rekam simulate-day`.
+#[derive(Debug)]
+pub struct SimulatedStation {
+    /// Signature pad sample rate: 200 per second in real time, faster otherwise.
+    pad_rate_hz: f64,
+    realtime: bool,
+    signings: u64,
+}
+
+impl SimulatedStation {
+    /// `realtime`: devices at their real pace (finger placement, camera frame rate, pen rate).
+    pub fn new(realtime: bool) -> Self {
+        SimulatedStation {
+            pad_rate_hz: if realtime { pad_sim::SAMPLE_HZ } else { 4000.0 },
+            realtime,
+            signings: 0,
+        }
+    }
+
+    fn camera_options(&self) -> SimOptions {
+        SimOptions {
+            // A short motion loop: each applicant opens the camera afresh.
+            loop_frames: Some(3),
+            realtime: self.realtime,
+            ..SimOptions::default()
+        }
+    }
+}
+
+/// Takes a few frames through the real decoder, as a preview would, and keeps the last.
+fn grab(camera: &mut SimulatedCamera, frames: usize) -> anyhow::Result<RgbImage> {
+    let mut last = None;
+    for _ in 0..frames {
+        let raw = camera.next_frame(Duration::from_secs(2))?;
+        last = Some(rekam_camera::decode(&raw)?);
+    }
+    last.context("the camera gave no frame")
+}
+
+fn encoded(image: impl Into<image::DynamicImage>, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    image.into().write_to(&mut out, format)?;
+    Ok(out.into_inner())
+}
+
+impl Recorder for SimulatedStation {
+    fn face(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent> {
+        let config = CameraConfig::face(0);
+        let background = Background::for_birth_year(a.biodata.birth_date.year());
+        let mut camera =
+            SimulatedCamera::face(&config, background, a.person, self.camera_options())?;
+        let frame = grab(&mut camera, 3)?;
+        let (width, height) = frame.dimensions();
+        Ok(CaptureContent::Data {
+            format: "jpeg".into(),
+            width,
+            height,
+            quality: None,
+            bytes: encoded(frame, ImageFormat::Jpeg)?,
+        })
+    }
+
+    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, CaptureContent)>> {
+        let person = Arc::new(SyntheticPerson::new(a.person));
+        let config = if self.realtime {
+            SimConfig::default()
+        } else {
+            SimConfig::fast()
+        };
+        let device = SimDevice::new(SimConfig {
+            person_seed: a.person,
+            impression_seed: a.person ^ u64::from(a.number),
+            ..config
+        })
+        .with_person(person);
+        let mut scanner = rekam_fingerprint::Scanner::open(device.open()?)?;
+        // One flat capture per finger; the 4-4-2 slaps need finger segmentation, which comes
+        // with the capture quality checks.
+        Finger::ALL
+            .iter()
+            .map(|finger| {
+                let c = scanner.capture(CaptureMode::Flat(*finger), Duration::from_secs(10))?;
+                let image = GrayImage::from_raw(c.width, c.height, c.pixels)
+                    .context("the scanner's image has the wrong size")?;
+                Ok((
+                    finger.position(),
+                    CaptureContent::Data {
+                        format: "png".into(),
+                        width: c.width,
+                        height: c.height,
+                        quality: None,
+                        bytes: encoded(image, ImageFormat::Png)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<CaptureContent> {
+        let config = CameraConfig::iris(2);
+        let eye = if position == 1 { Eye::Right } else { Eye::Left };
+        let mut camera = SimulatedCamera::iris(&config, eye, a.person, self.camera_options())?;
+        let frame = grab(&mut camera, 2)?;
+        // A near-infrared camera sees in grey; keep one channel.
+        let gray = image::DynamicImage::ImageRgb8(frame).into_luma8();
+        let (width, height) = gray.dimensions();
+        Ok(CaptureContent::Data {
+            format: "png".into(),
+            width,
+            height,
+            quality: None,
+            bytes: encoded(gray, ImageFormat::Png)?,
+        })
+    }
+
+    fn signature(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent> {
+        self.signings += 1;
+        let sig = sign_on_simulated_pad(a.person, self.signings, self.pad_rate_hz)?;
+        Ok(CaptureContent::Data {
+            format: "isdv4-strokes-json".into(),
+            width: u32::from(sig.pad.max_x),
+            height: u32::from(sig.pad.max_y),
+            quality: None,
+            bytes: serde_json::to_vec(&sig)?,
+        })
+    }
+}
+
+/// Signs on a simulated ISDV4 pad over an in-process pty pair, read by the real driver.
+/// `rate_hz` is the pad's sample rate (200 for real time; faster for quick simulations).
+pub fn sign_on_simulated_pad(person: u64, signing: u64, rate_hz: f64) -> anyhow::Result<Signature> {
+    let (mut device, mut host) = TTYPort::pair().context("cannot make a pty pair")?;
+    device.set_timeout(Duration::from_millis(10))?;
+    host.set_timeout(Duration::from_millis(50))?;
+    let config = PadConfig {
+        port: host.name().unwrap_or_else(|| "pty".into()),
+        settle_ms: 5,
+        ..PadConfig::default()
+    };
+    let writer = std::thread::Builder::new()
+        .name("rekam-sim-pad".into())
+        .spawn(move || -> std::io::Result<usize> {
+            let mut pad = PadSimulator::new(device, pad_sim::DEFAULT_CAPABILITIES);
+            if !pad.wait_started(Duration::from_secs(5))? {
+                return Ok(0);
+            }
+            let n = pad.sign(
+                &pad_sim::handwritten(person, signing),
+                rate_hz,
+                &Faults::default(),
+            )?;
+            // Answer the host's stop command; the host may already have closed its end.
+            let _ = pad.serve(Duration::from_millis(100));
+            Ok(n)
+        })?;
+    let mut pad = Pad::handshake(host, &config, Backend::Simulated, Instant::now())?;
+    let mut strokes = StrokeBuilder::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut done = false;
+    while !done {
+        if Instant::now() > deadline {
+            bail!("the simulated pad did not finish the signature");
+        }
+        pad.poll(|ev| match ev {
+            PadEvent::Sample(s) => {
+                strokes.push(s);
+                done |= !s.report.proximity;
+            }
+            PadEvent::LineSilent { .. } => done = true,
+        })?;
+    }
+    let caps = pad.capabilities();
+    drop(pad.close());
+    let written = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the simulated pad thread failed"))??;
+    let signature = strokes.finish(caps);
+    if signature.point_count() != written {
+        bail!(
+            "the pad wrote {written} pen-down samples but the driver read {}",
+            signature.point_count()
+        );
+    }
+    Ok(signature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_on_the_simulated_pad_arrives_whole() {
+        let sig = sign_on_simulated_pad(4, 1, 2000.0).expect("signature");
+        let expected = pad_sim::handwritten(4, 1);
+        assert_eq!(sig.strokes.len(), expected.len());
+        assert_eq!(
+            sig.point_count(),
+            expected.iter().map(Vec::len).sum::<usize>()
+        );
+    }
+}

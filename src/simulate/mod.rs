@@ -1,0 +1,420 @@
+//! `rekam simulate-day`: a day at a recording desk, for training, demos and benchmarks. Simulated
+//! applicants take a ticket, hand in their file, are registered, verified and validated, and are
+//! recorded with simulated devices driven through the real driver code; every record is stored
+//! for real. The desk's clock is simulated (each step takes a plausible time around its SOP
+//! standard), so the day's report reads like a real one; the devices' own time is measured.
+
+pub mod people;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{FixedOffset, NaiveDate, TimeZone};
+use zeroize::Zeroizing;
+
+use crate::domain::service::{Check, Need, Requirement};
+use crate::domain::sop::SopStep;
+use crate::store::{ManualClock, NewUser, Paths, Role, StationSetup, Store, StoreError, User};
+use crate::workflow::{CaptureContent, CaptureInput, CheckOutcome, ExceptionKind, Modality, Step};
+use crate::{Lang, Localize};
+
+pub use people::{Applicant, Rng, applicant};
+
+/// Station id of simulated stations: simulate-day writes only to data directories it made.
+pub const SIM_STATION: &str = "SIM";
+/// Password of the simulated station's users (a training station, not a secret).
+pub const SIM_PASSWORD: &str = "latihan-rekam";
+const SIM_SUPERVISOR: &str = "kasi-latihan";
+const SIM_OPERATOR: &str = "operator-latihan";
+const SIM_KECAMATAN: &str = "331301";
+
+/// What records the biometrics of a simulated applicant.
+pub trait Recorder {
+    fn face(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent>;
+    /// All ten fingers, by position (1-10).
+    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, CaptureContent)>>;
+    /// `position`: 1 right eye, 2 left eye.
+    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<CaptureContent>;
+    fn signature(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent>;
+}
+
+/// How to run the day.
+#[derive(Debug, Clone)]
+pub struct DayPlan {
+    pub applicants: u32,
+    pub seed: u64,
+    pub date: NaiveDate,
+}
+
+/// Time spent on one SOP step over the day (simulated desk time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepStats {
+    pub step: SopStep,
+    pub count: usize,
+    pub median: Duration,
+    pub slowest: Duration,
+    pub standard: Duration,
+}
+
+/// What the day came to.
+#[derive(Debug, Clone, Default)]
+pub struct DaySummary {
+    pub applicants: u32,
+    pub served: u32,
+    pub returned: u32,
+    pub exceptions: Vec<(Modality, u8, ExceptionKind)>,
+    pub steps: Vec<StepStats>,
+    /// Real time the simulated devices took per modality, and how many captures.
+    pub device_time: BTreeMap<Modality, (u32, Duration)>,
+    pub stored_bytes: u64,
+    pub wall: Duration,
+}
+
+/// Opens the training station in `paths`, setting it up on first use. Refuses a data directory
+/// that belongs to a real station.
+pub fn open_station(paths: &Paths, clock: Arc<ManualClock>) -> anyhow::Result<(Store, User, User)> {
+    let mut store = match Store::open(paths, clock.clone()) {
+        Ok(s) => s,
+        Err(StoreError::NotSetUp) => {
+            let setup = StationSetup {
+                kecamatan_code: SIM_KECAMATAN.into(),
+                station_id: SIM_STATION.into(),
+                supervisor: NewUser {
+                    username: SIM_SUPERVISOR.into(),
+                    full_name: "Kasi Pelayanan (latihan)".into(),
+                    nip: None,
+                    role: Role::Supervisor,
+                    password: Zeroizing::new(SIM_PASSWORD.into()),
+                },
+            };
+            let mut store = Store::setup(paths, &setup, clock)?;
+            let sup = store.authenticate(SIM_SUPERVISOR, SIM_PASSWORD)?;
+            store.create_user(
+                &sup,
+                &NewUser {
+                    username: SIM_OPERATOR.into(),
+                    full_name: "Operator (latihan)".into(),
+                    nip: None,
+                    role: Role::Operator,
+                    password: Zeroizing::new(SIM_PASSWORD.into()),
+                },
+            )?;
+            store
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if store.station().station_id != SIM_STATION {
+        bail!(
+            "{} belongs to station {}-{}, not to a training station; simulate-day writes only \
+             to data directories it created",
+            paths.data_dir.display(),
+            store.station().kecamatan_code,
+            store.station().station_id
+        );
+    }
+    let sup = store.authenticate(SIM_SUPERVISOR, SIM_PASSWORD)?;
+    let op = store.authenticate(SIM_OPERATOR, SIM_PASSWORD)?;
+    Ok((store, sup, op))
+}
+
+/// Plausible desk time for finishing `step`, in minutes (low, high): around the SOP standard
+/// (the recording steps together make up the 5-10 minutes of SOP step "record").
+fn desk_minutes(step: Step) -> (f64, f64) {
+    match step {
+        Step::TicketCalled => (0.5, 1.5),
+        Step::FileReceived => (1.0, 6.0),
+        Step::RequirementsChecked => (1.0, 3.5),
+        Step::Registered => (1.5, 4.0),
+        Step::Verified => (1.0, 3.0),
+        Step::Validated => (0.3, 0.6),
+        Step::Face => (1.0, 2.0),
+        Step::Fingerprints => (2.0, 4.0),
+        Step::Iris => (0.7, 1.5),
+        Step::Signature => (0.3, 0.8),
+        Step::Review => (0.3, 1.0),
+        Step::Recorded => (1.0, 3.5),
+        Step::ProofHandedOver => (0.5, 1.5),
+        _ => (0.0, 0.0),
+    }
+}
+
+struct Day<'a> {
+    store: &'a mut Store,
+    clock: &'a ManualClock,
+    sup: &'a User,
+    op: &'a User,
+    rng: Rng,
+    summary: DaySummary,
+    durations: BTreeMap<SopStep, Vec<Duration>>,
+}
+
+impl Day<'_> {
+    /// Lets the desk time of finishing `step` pass.
+    fn spend(&mut self, step: Step) {
+        let (lo, hi) = desk_minutes(step);
+        let minutes = lo + (hi - lo) * self.rng.unit();
+        self.clock
+            .advance(chrono::Duration::milliseconds((minutes * 60_000.0) as i64));
+    }
+
+    fn store_capture(&mut self, request: i64, input: CaptureInput) -> anyhow::Result<()> {
+        if let CaptureContent::Data { bytes, .. } = &input.content {
+            self.summary.stored_bytes += bytes.len() as u64;
+        }
+        if let CaptureContent::Exception { kind, .. } = &input.content {
+            self.summary
+                .exceptions
+                .push((input.modality, input.position, *kind));
+        }
+        self.store.add_capture(self.op, request, &input)?;
+        Ok(())
+    }
+
+    fn timed<T>(
+        &mut self,
+        modality: Modality,
+        captures: u32,
+        f: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let t = Instant::now();
+        let out = f()?;
+        let e = self
+            .summary
+            .device_time
+            .entry(modality)
+            .or_insert((0, Duration::ZERO));
+        e.0 += captures;
+        e.1 += t.elapsed();
+        Ok(out)
+    }
+
+    fn serve(&mut self, a: &Applicant, devices: &mut dyn Recorder) -> anyhow::Result<()> {
+        self.store.issue_ticket("A")?;
+        self.clock.advance(chrono::Duration::seconds(30));
+        let request = self
+            .store
+            .call_next(self.op)?
+            .context("the ticket just issued is waiting")?;
+        self.spend(Step::TicketCalled);
+        self.store
+            .receive_file(self.op, request, a.service, &a.biodata)?;
+        self.spend(Step::FileReceived);
+        let findings: Vec<(Requirement, Check)> = a
+            .service
+            .requirements()
+            .iter()
+            .map(|(r, need)| {
+                let finding = match need {
+                    Need::Required if a.incomplete && *r == Requirement::KkCopy => Check::Missing,
+                    Need::Required => Check::Present,
+                    Need::IfApplicable => Check::NotApplicable,
+                };
+                (*r, finding)
+            })
+            .collect();
+        if let CheckOutcome::Returned { .. } =
+            self.store.check_requirements(self.op, request, &findings)?
+        {
+            self.summary.returned += 1;
+            return Ok(());
+        }
+        self.spend(Step::RequirementsChecked);
+        self.store.register(self.op, request)?;
+        self.spend(Step::Registered);
+        self.store.verify(self.sup, request)?;
+        self.spend(Step::Verified);
+        self.store.validate(self.sup, request)?;
+        self.spend(Step::Validated);
+        self.store.begin_recording(self.op, request)?;
+
+        let face = self.timed(Modality::Face, 1, || devices.face(a))?;
+        self.store_capture(request, capture(Modality::Face, 0, face))?;
+        self.spend(Step::Face);
+        self.store.complete_capture_step(self.op, request)?;
+
+        let fingers = self.timed(Modality::Finger, 10, || devices.fingers(a))?;
+        for (position, content) in fingers {
+            let content = match a.finger_exception {
+                Some((f, kind, why)) if f == position => exception(kind, why),
+                _ => content,
+            };
+            self.store_capture(request, capture(Modality::Finger, position, content))?;
+        }
+        self.spend(Step::Fingerprints);
+        self.store.complete_capture_step(self.op, request)?;
+
+        for position in [1, 2] {
+            let content = match a.iris_exception {
+                Some((eye, kind, why)) if eye == position => exception(kind, why),
+                _ => self.timed(Modality::Iris, 1, || devices.iris(a, position))?,
+            };
+            self.store_capture(request, capture(Modality::Iris, position, content))?;
+        }
+        self.spend(Step::Iris);
+        self.store.complete_capture_step(self.op, request)?;
+
+        let content = match a.signature_exception {
+            Some((kind, why)) => exception(kind, why),
+            None => self.timed(Modality::Signature, 1, || devices.signature(a))?,
+        };
+        self.store_capture(request, capture(Modality::Signature, 0, content))?;
+        self.spend(Step::Signature);
+        self.store.complete_capture_step(self.op, request)?;
+
+        self.spend(Step::Review);
+        self.store.approve_review(self.op, request)?;
+        self.spend(Step::Recorded);
+        self.store.hand_over_proof(self.op, request)?;
+        self.spend(Step::ProofHandedOver);
+        self.store.archive(self.op, request)?;
+        self.summary.served += 1;
+
+        for t in self.store.sop_timings(request)? {
+            self.record_timing(t.step, t.actual);
+        }
+        Ok(())
+    }
+
+    fn record_timing(&mut self, step: SopStep, actual: Duration) {
+        self.durations.entry(step).or_default().push(actual);
+    }
+}
+
+fn capture(modality: Modality, position: u8, content: CaptureContent) -> CaptureInput {
+    CaptureInput {
+        modality,
+        position,
+        content,
+    }
+}
+
+fn exception(kind: ExceptionKind, reason: &str) -> CaptureContent {
+    CaptureContent::Exception {
+        kind,
+        reason: reason.to_owned(),
+    }
+}
+
+/// Runs a day: `plan.applicants` applicants through the whole procedure, recorded by `devices`.
+/// `progress` is called after each applicant with (done, total).
+pub fn run_day(
+    paths: &Paths,
+    plan: &DayPlan,
+    devices: &mut dyn Recorder,
+    progress: &mut dyn FnMut(u32, u32),
+) -> anyhow::Result<DaySummary> {
+    let wib = FixedOffset::east_opt(7 * 3600).context("time zone")?;
+    let start = wib
+        .from_local_datetime(&plan.date.and_hms_opt(8, 0, 0).context("time")?)
+        .single()
+        .context("time")?;
+    let clock = ManualClock::new(start);
+    let (mut store, sup, op) = open_station(paths, clock.clone())?;
+    let kecamatan = store.station().kecamatan_code.clone();
+    let wall = Instant::now();
+    let mut day = Day {
+        store: &mut store,
+        clock: &clock,
+        sup: &sup,
+        op: &op,
+        rng: Rng::new(plan.seed ^ 0xDE5C),
+        summary: DaySummary {
+            applicants: plan.applicants,
+            ..DaySummary::default()
+        },
+        durations: BTreeMap::new(),
+    };
+    for n in 0..plan.applicants {
+        let a = applicant(plan.seed, n, &kecamatan, plan.date);
+        day.serve(&a, devices)
+            .with_context(|| format!("applicant {} ({})", n + 1, a.biodata.nik))?;
+        progress(n + 1, plan.applicants);
+    }
+    let mut summary = day.summary;
+    summary.steps = day
+        .durations
+        .into_iter()
+        .map(|(step, mut d)| {
+            d.sort();
+            StepStats {
+                step,
+                count: d.len(),
+                median: d[d.len() / 2],
+                slowest: d[d.len() - 1],
+                standard: step.standard(),
+            }
+        })
+        .collect();
+    summary.wall = wall.elapsed();
+    Ok(summary)
+}
+
+impl DaySummary {
+    /// The summary as the command prints it.
+    pub fn render(&self, lang: Lang) -> String {
+        let mut out = String::new();
+        let l = |id: &'static str, en: &'static str| lang.pick(id, en);
+        out.push_str(&format!(
+            "{}: {}\n{}: {}\n{}: {}\n{}: {}\n",
+            l("Pemohon", "Applicants"),
+            self.applicants,
+            l("Selesai direkam", "Recorded"),
+            self.served,
+            l(
+                "Dikembalikan (berkas tidak lengkap)",
+                "Returned (incomplete file)"
+            ),
+            self.returned,
+            l("Pengecualian", "Exceptions"),
+            self.exceptions.len()
+        ));
+        for (m, p, k) in &self.exceptions {
+            out.push_str(&format!(
+                "  - {}: {}\n",
+                crate::workflow::capture_name(*m, *p, lang),
+                k.localize(lang)
+            ));
+        }
+        out.push_str(l(
+            "\nWaktu per langkah SOP (median / terlama / standar, menit):\n",
+            "\nTime per SOP step (median / slowest / standard, minutes):\n",
+        ));
+        for s in &self.steps {
+            out.push_str(&format!(
+                "  {:<45} {:>5.1} / {:>5.1} / {:>4.0}{}\n",
+                s.step.localize(lang),
+                s.median.as_secs_f64() / 60.0,
+                s.slowest.as_secs_f64() / 60.0,
+                s.standard.as_secs_f64() / 60.0,
+                if s.median > s.standard {
+                    l("  terlambat", "  late")
+                } else {
+                    ""
+                }
+            ));
+        }
+        out.push_str(l(
+            "\nWaktu perangkat simulasi (nyata):\n",
+            "\nSimulated device time (real):\n",
+        ));
+        for (m, (n, t)) in &self.device_time {
+            out.push_str(&format!(
+                "  {:<14} {n:>5} {}  {:>8.1} ms/{}\n",
+                m.localize(lang),
+                l("rekaman", "captures"),
+                t.as_secs_f64() * 1e3 / f64::from((*n).max(1)),
+                l("rekaman", "capture")
+            ));
+        }
+        out.push_str(&format!(
+            "\n{}: {:.1} MB, {}: {:.1} s\n",
+            l("Data biometrik tersimpan", "Biometric data stored"),
+            self.stored_bytes as f64 / 1e6,
+            l("waktu total", "total time"),
+            self.wall.as_secs_f64()
+        ));
+        out
+    }
+}
