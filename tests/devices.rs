@@ -130,6 +130,15 @@ fn simulate_day_stores_real_records_made_by_the_drivers() {
         "{printed}"
     );
     assert!(printed.contains("Perekaman biometrik"), "{printed}");
+    // The operator logged in with the simulated officer card, through the card profile.
+    assert!(
+        printed.contains("kartu petugas): operator-latihan"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("KTP-el lama dibaca dari chip: "),
+        "{printed}"
+    );
     assert!(store.verify_audit().unwrap().broken.is_none());
 }
 

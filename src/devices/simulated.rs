@@ -18,6 +18,7 @@ use rekam_fingerprint::sim::{SimConfig, SimDevice};
 use rekam_fingerprint::synth::SyntheticPerson;
 use rekam_signature::sim::{self as pad_sim, Faults, PadSimulator};
 use rekam_signature::{Pad, PadConfig, PadEvent, Signature, StrokeBuilder};
+use rekam_smartcard::{ApplicantCard, OfficerCard, OfficerRole, VirtualCard};
 use serialport::{SerialPort, TTYPort};
 
 use crate::simulate::{Applicant, Recorder};
@@ -136,6 +137,31 @@ impl Recorder for SimulatedStation {
             quality: None,
             bytes: encoded(gray, ImageFormat::Png)?,
         })
+    }
+
+    fn old_card(&mut self, a: &Applicant) -> anyhow::Result<(String, String)> {
+        // The applicant card profile against a virtual card, in process: the same APDUs a
+        // reader would carry (a real KTP-el chip needs the Dukcapil SAM; see
+        // docs/devices/smartcard.md).
+        let mut card = VirtualCard::applicant(&ApplicantCard {
+            nik: a.biodata.nik.clone(),
+            name: a.biodata.full_name.to_uppercase(),
+        })?;
+        let read = rekam_smartcard::applicant::read(&mut card)?;
+        Ok((read.nik, read.name))
+    }
+
+    fn officer_card(&mut self, username: &str) -> anyhow::Result<String> {
+        const PIN: &str = "2468";
+        let mut card = VirtualCard::officer(
+            &OfficerCard {
+                officer_id: username.to_owned(),
+                name: "Operator (latihan)".into(),
+                role: OfficerRole::Operator,
+            },
+            PIN,
+        )?;
+        Ok(rekam_smartcard::officer::login(&mut card, PIN)?.officer_id)
     }
 
     fn signature(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent> {

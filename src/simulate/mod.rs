@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use zeroize::Zeroizing;
 
+use crate::domain::ServiceType;
 use crate::domain::service::{Check, Need, Requirement};
 use crate::domain::sop::SopStep;
 use crate::store::{ManualClock, NewUser, Paths, Role, StationSetup, Store, StoreError, User};
@@ -38,6 +39,10 @@ pub trait Recorder {
     /// `position`: 1 right eye, 2 left eye.
     fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<CaptureContent>;
     fn signature(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent>;
+    /// Reads the NIK and name from the applicant's existing KTP-el (replacements, changes).
+    fn old_card(&mut self, a: &Applicant) -> anyhow::Result<(String, String)>;
+    /// The officer logs in with an officer card and PIN; returns the id on the card.
+    fn officer_card(&mut self, username: &str) -> anyhow::Result<String>;
 }
 
 /// How to run the day.
@@ -69,6 +74,10 @@ pub struct DaySummary {
     /// Real time the simulated devices took per modality, and how many captures.
     pub device_time: BTreeMap<Modality, (u32, Duration)>,
     pub stored_bytes: u64,
+    /// Existing cards read for replacement and change requests.
+    pub cards_read: u32,
+    /// Officer id read from the operator's card at the start of the day.
+    pub officer: String,
     pub wall: Duration,
 }
 
@@ -198,6 +207,17 @@ impl Day<'_> {
             .call_next(self.op)?
             .context("the ticket just issued is waiting")?;
         self.spend(Step::TicketCalled);
+        if matches!(
+            a.service,
+            ServiceType::GantiRusak | ServiceType::PerubahanData
+        ) {
+            // The old card prefills the form; it must be this applicant's.
+            let (nik, name) = devices.old_card(a)?;
+            if nik != a.biodata.nik || !name.eq_ignore_ascii_case(&a.biodata.full_name) {
+                bail!("the old card reads {nik} {name}, not the applicant's");
+            }
+            self.summary.cards_read += 1;
+        }
         self.store
             .receive_file(self.op, request, a.service, &a.biodata)?;
         self.spend(Step::FileReceived);
@@ -314,6 +334,13 @@ pub fn run_day(
     let (mut store, sup, op) = open_station(paths, clock.clone())?;
     let kecamatan = store.station().kecamatan_code.clone();
     let wall = Instant::now();
+    let officer = devices.officer_card(&op.username)?;
+    if officer != op.username {
+        bail!(
+            "the officer card belongs to {officer}, not to {}",
+            op.username
+        );
+    }
     let mut day = Day {
         store: &mut store,
         clock: &clock,
@@ -322,6 +349,7 @@ pub fn run_day(
         rng: Rng::new(plan.seed ^ 0xDE5C),
         summary: DaySummary {
             applicants: plan.applicants,
+            officer,
             ..DaySummary::default()
         },
         durations: BTreeMap::new(),
@@ -357,7 +385,15 @@ impl DaySummary {
         let mut out = String::new();
         let l = |id: &'static str, en: &'static str| lang.pick(id, en);
         out.push_str(&format!(
-            "{}: {}\n{}: {}\n{}: {}\n{}: {}\n",
+            "{}: {}\n",
+            l(
+                "Petugas (login dengan kartu petugas)",
+                "Officer (logged in with the officer card)"
+            ),
+            self.officer
+        ));
+        out.push_str(&format!(
+            "{}: {}\n{}: {}\n{}: {}\n{}: {}\n{}: {}\n",
             l("Pemohon", "Applicants"),
             self.applicants,
             l("Selesai direkam", "Recorded"),
@@ -367,6 +403,8 @@ impl DaySummary {
                 "Returned (incomplete file)"
             ),
             self.returned,
+            l("KTP-el lama dibaca dari chip", "Old KTP-el chips read"),
+            self.cards_read,
             l("Pengecualian", "Exceptions"),
             self.exceptions.len()
         ));
