@@ -3,31 +3,28 @@
 //! (an incomplete file, a missing finger, an applicant who cannot sign), all from a seed.
 
 use chrono::{Datelike, NaiveDate};
+use rekam_device::rng::SplitMix64;
 
 use crate::domain::applicant::{BloodType, Nationality, Religion};
 use crate::domain::{Biodata, MaritalStatus, ServiceType, Sex};
 use crate::workflow::ExceptionKind;
 
-/// Small deterministic generator (SplitMix64): a simulated day repeats exactly from its seed.
+/// The day's random choices, from a seed: a simulated day repeats exactly.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng(SplitMix64::new(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
 
     pub fn below(&mut self, n: u64) -> u64 {

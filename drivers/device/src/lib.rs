@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+pub mod rng;
+
 pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 
 /// The device classes of a recording station.

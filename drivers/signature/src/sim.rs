@@ -12,6 +12,8 @@ use std::f64::consts::PI;
 use std::io;
 use std::time::{Duration, Instant};
 
+use rekam_device::rng::SplitMix64;
+
 use crate::driver::Port;
 use crate::protocol::{CMD_QUERY, CMD_START, CMD_STOP, PadCapabilities, PenReport};
 
@@ -34,27 +36,6 @@ pub struct PenPoint {
     pub pressure: f64,
 }
 
-/// Small deterministic generator (SplitMix64): simulations must repeat exactly from a seed.
-#[derive(Debug, Clone)]
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    pub fn new(seed: u64) -> Self {
-        SplitMix(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `[lo, hi)`.
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
-    }
-}
-
 /// A person's signing style, fixed by a seed.
 #[derive(Debug, Clone)]
 struct Style {
@@ -69,7 +50,7 @@ struct Style {
 
 impl Style {
     fn of(person: u64) -> Style {
-        let mut r = SplitMix::new(person ^ 0x5167_4E41_5455_5245);
+        let mut r = SplitMix64::new(person ^ 0x5167_4E41_5455_5245);
         let n = 6 + (r.next_u64() % 5) as usize;
         let letters = (0..n)
             .map(|_| {
@@ -103,7 +84,8 @@ pub const SAMPLE_HZ: f64 = 200.0;
 /// The strokes of one signing by `person`; `signing` varies it (speed, size, jitter).
 pub fn handwritten(person: u64, signing: u64) -> Vec<Vec<PenPoint>> {
     let style = Style::of(person);
-    let mut r = SplitMix::new(person.rotate_left(17) ^ signing.wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let mut r =
+        SplitMix64::new(person.rotate_left(17) ^ signing.wrapping_mul(0x2545_F491_4F6C_DD1D));
     let speed = r.range(0.92, 1.08);
     let scale = r.range(0.94, 1.06);
     let (x0, base) = (r.range(14.0, 20.0), r.range(36.0, 40.0));

@@ -1,13 +1,15 @@
-//! A small deterministic random generator for the simulators (SplitMix64), so that a seed gives
-//! the same person, the same iris and the same noise on every machine and every run.
+//! The simulators' random numbers in the forms they draw them (`f32`, noise), over the shared
+//! SplitMix64 generator, so that a seed gives the same person, the same iris and the same noise
+//! on every machine and every run.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough for textures and noise.
+use rekam_device::rng::SplitMix64;
+
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng(SplitMix64::new(seed))
     }
 
     /// A generator for one named purpose under a seed, independent of the others.
@@ -18,11 +20,7 @@ impl Rng {
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[0, 1)`.

@@ -2,18 +2,12 @@
 //! that synthetic people and impressions are reproducible from a seed on every platform, without
 //! tying the crate's public API to a particular `rand` version.
 
+use rekam_device::rng::splitmix64;
+
 /// Deterministic pseudo-random generator. Not for cryptography.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rng {
     s: [u64; 4],
-}
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 impl Rng {
