@@ -19,12 +19,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rekam_device::Backend;
 use rekam_fingerprint::mode::Hand;
 use rekam_fingerprint::protocol::{self, Accept, CHUNK_LEN, CHUNK_PAYLOAD, Chunk, Input};
-use rekam_fingerprint::sim::{SimConfig, SimDevice};
+use rekam_fingerprint::sim::{SimConfig, SimDevice, StallingHost};
 use rekam_fingerprint::synth::{GrayImage, Rng, SyntheticPerson};
-use rekam_fingerprint::{CaptureMode, Scanner, Transport};
+use rekam_fingerprint::{CaptureMode, Scanner};
 
 fn slap() -> GrayImage {
     SyntheticPerson::new(1)
@@ -76,44 +75,6 @@ fn bench_reassemble(c: &mut Criterion) {
     g.finish();
 }
 
-/// A host that stalls now and then: `pause` every `every` reads (3 ms every 40 reads is 72
-/// reports' worth of link time, more than the hidraw queue's 64).
-struct Slow<T> {
-    inner: T,
-    reads: u32,
-    every: u32,
-    pause: Duration,
-}
-
-impl<T: Transport> Transport for Slow<T> {
-    fn write(&mut self, report: &[u8]) -> rekam_fingerprint::error::Result<()> {
-        self.inner.write(report)
-    }
-    fn read_timeout(
-        &mut self,
-        buf: &mut [u8],
-        timeout: Duration,
-    ) -> rekam_fingerprint::error::Result<usize> {
-        self.reads += 1;
-        if self.reads.is_multiple_of(self.every) {
-            std::thread::sleep(self.pause);
-        }
-        self.inner.read_timeout(buf, timeout)
-    }
-    fn get_feature_report(&mut self, buf: &mut [u8]) -> rekam_fingerprint::error::Result<usize> {
-        self.inner.get_feature_report(buf)
-    }
-    fn send_feature_report(&mut self, report: &[u8]) -> rekam_fingerprint::error::Result<()> {
-        self.inner.send_feature_report(report)
-    }
-    fn location(&self) -> String {
-        self.inner.location()
-    }
-    fn backend(&self) -> Backend {
-        self.inner.backend()
-    }
-}
-
 fn bench_capture(c: &mut Criterion) {
     let img = slap();
     let timeout = Duration::from_secs(5);
@@ -153,12 +114,7 @@ fn bench_capture(c: &mut Criterion) {
         };
         let dev = SimDevice::new(usb);
         dev.fix_image(Some(img.clone()));
-        let slow = Slow {
-            inner: dev.open().expect("plugged"),
-            reads: 0,
-            every,
-            pause,
-        };
+        let slow = StallingHost::new(dev.open().expect("plugged"), every, pause);
         let mut s = Scanner::open(slow).expect("opens");
         g.bench_function(name, |b| {
             b.iter(|| {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rekam_device::{Backend, DeviceClass};
 use rekam_fingerprint::protocol::{self, DeviceState, ErrorCode, Input};
-use rekam_fingerprint::sim::{Fault, HIDRAW_QUEUE, SimConfig, SimDevice};
+use rekam_fingerprint::sim::{Fault, HIDRAW_QUEUE, SimConfig, SimDevice, StallingHost};
 use rekam_fingerprint::synth::SyntheticPerson;
 use rekam_fingerprint::{
     CaptureMode, CaptureObserver, Finger, FingerprintError, Progress, Scanner, Transport,
@@ -251,43 +251,6 @@ fn link_faults_are_repaired_by_resends() {
     }
 }
 
-/// A transport that stalls now and then, like a host busy with something else.
-struct Slow<T> {
-    inner: T,
-    reads: u32,
-    every: u32,
-    pause: Duration,
-}
-
-impl<T: Transport> Transport for Slow<T> {
-    fn write(&mut self, report: &[u8]) -> rekam_fingerprint::error::Result<()> {
-        self.inner.write(report)
-    }
-    fn read_timeout(
-        &mut self,
-        buf: &mut [u8],
-        timeout: Duration,
-    ) -> rekam_fingerprint::error::Result<usize> {
-        self.reads += 1;
-        if self.reads.is_multiple_of(self.every) {
-            std::thread::sleep(self.pause);
-        }
-        self.inner.read_timeout(buf, timeout)
-    }
-    fn get_feature_report(&mut self, buf: &mut [u8]) -> rekam_fingerprint::error::Result<usize> {
-        self.inner.get_feature_report(buf)
-    }
-    fn send_feature_report(&mut self, report: &[u8]) -> rekam_fingerprint::error::Result<()> {
-        self.inner.send_feature_report(report)
-    }
-    fn location(&self) -> String {
-        self.inner.location()
-    }
-    fn backend(&self) -> Backend {
-        self.inner.backend()
-    }
-}
-
 #[test]
 fn slow_consumer_at_the_high_speed_rate_loses_nothing() {
     // The device sends 24,000 reports a second whether the host reads or not; the host stalls
@@ -299,12 +262,7 @@ fn slow_consumer_at_the_high_speed_rate_loses_nothing() {
         ..SimConfig::default()
     };
     let dev = device(config);
-    let slow = Slow {
-        inner: dev.open().expect("plugged"),
-        reads: 0,
-        every: 40,
-        pause: Duration::from_millis(3),
-    };
+    let slow = StallingHost::new(dev.open().expect("plugged"), 40, Duration::from_millis(3));
     let mut s = Scanner::open(slow).expect("opens");
     let t = Instant::now();
     let c = s.capture(CaptureMode::SlapRight, T).expect("captures");
@@ -330,12 +288,7 @@ fn overflowing_host_queue_is_recovered_by_go_back_n() {
         ..SimConfig::default()
     };
     let dev = device(config);
-    let slow = Slow {
-        inner: dev.open().expect("plugged"),
-        reads: 0,
-        every: 30,
-        pause: Duration::from_millis(4),
-    };
+    let slow = StallingHost::new(dev.open().expect("plugged"), 30, Duration::from_millis(4));
     let mut s = Scanner::open(slow).expect("opens");
     let c = s
         .capture(CaptureMode::TwoThumbs, T)

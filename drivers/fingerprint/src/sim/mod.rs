@@ -10,6 +10,7 @@
 
 mod faults;
 mod firmware;
+mod stall;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +27,7 @@ use firmware::{Effect, Firmware, Outbox};
 
 pub use faults::Fault;
 pub use firmware::{HEARTBEAT, HOST_TIMEOUT};
+pub use stall::StallingHost;
 
 /// Input reports per second of a USB 2.0 high-speed interrupt endpoint with 1024-byte packets
 /// and three transactions per 125 µs microframe.
