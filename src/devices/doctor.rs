@@ -217,95 +217,136 @@ pub fn class_name(class: DeviceClass, lang: Lang) -> &'static str {
     }
 }
 
+/// A text in both languages.
+type Text = (&'static str, &'static str);
+
 fn problem_advice(class: DeviceClass, problem: &Problem, lang: Lang) -> String {
+    let pick = |(id, en): Text| lang.pick(id, en);
+    if let (DeviceClass::Smartcard, Problem::ServiceNotRunning(_)) = (class, problem) {
+        return pick((
+            "Layanan kartu pintar (pcscd) tidak berjalan. Jalankan: `sudo systemctl start pcscd` (atau pasang paket pcscd).",
+            "The smartcard service (pcscd) is not running. Run: `sudo systemctl start pcscd` (or install the pcscd package).",
+        ))
+        .to_owned();
+    }
+    let (what, headline, todo) = problem_text(class, problem);
+    format!("{} {what}. {}", pick(headline), pick(todo))
+}
+
+/// What went wrong (the problem's detail follows it) and what to do, per class and problem.
+fn problem_text(class: DeviceClass, problem: &Problem) -> (&str, Text, Text) {
     use DeviceClass as C;
     use Problem as P;
     match (class, problem) {
-        (C::Fingerprint, P::NotFound(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Pemindai sidik jari tidak ditemukan:", "No fingerprint scanner found:"),
-            lang.pick(
+        (C::Fingerprint, P::NotFound(what)) => (
+            what,
+            (
+                "Pemindai sidik jari tidak ditemukan:",
+                "No fingerprint scanner found:",
+            ),
+            (
                 "Pasang kabel USB pemindai, tunggu lampunya menyala, lalu jalankan `rekam doctor` lagi.",
-                "Plug in the scanner's USB cable, wait for its light, then run `rekam doctor` again."
-            )
+                "Plug in the scanner's USB cable, wait for its light, then run `rekam doctor` again.",
+            ),
         ),
-        (C::Fingerprint, P::PermissionDenied(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Tidak ada izin membuka pemindai:", "No permission to open the scanner:"),
-            lang.pick(
+        (C::Fingerprint, P::PermissionDenied(what)) => (
+            what,
+            (
+                "Tidak ada izin membuka pemindai:",
+                "No permission to open the scanner:",
+            ),
+            (
                 "Pasang aturan udev Rekam (packaging/linux/60-rekam.rules ke /etc/udev/rules.d/), lalu cabut dan pasang lagi pemindainya.",
-                "Install Rekam's udev rule (packaging/linux/60-rekam.rules into /etc/udev/rules.d/), then unplug and replug the scanner."
-            )
+                "Install Rekam's udev rule (packaging/linux/60-rekam.rules into /etc/udev/rules.d/), then unplug and replug the scanner.",
+            ),
         ),
-        (C::FaceCamera | C::IrisCamera, P::NotFound(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Kamera tidak ditemukan:", "No camera found:"),
-            lang.pick(
+        (C::FaceCamera | C::IrisCamera, P::NotFound(what)) => (
+            what,
+            ("Kamera tidak ditemukan:", "No camera found:"),
+            (
                 "Pasang kamera USB dan periksa indeks kamera di devices.toml (daftar kamera: `ls /dev/video*`).",
-                "Plug in the USB camera and check the camera index in devices.toml (cameras: `ls /dev/video*`)."
-            )
+                "Plug in the USB camera and check the camera index in devices.toml (cameras: `ls /dev/video*`).",
+            ),
         ),
-        (C::FaceCamera | C::IrisCamera, P::PermissionDenied(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Tidak ada izin membuka kamera:", "No permission to open the camera:"),
-            lang.pick(
+        (C::FaceCamera | C::IrisCamera, P::PermissionDenied(what)) => (
+            what,
+            (
+                "Tidak ada izin membuka kamera:",
+                "No permission to open the camera:",
+            ),
+            (
                 "Tambahkan pengguna stasiun ke grup video: `sudo usermod -aG video <pengguna>`, lalu login ulang.",
-                "Add the station user to the video group: `sudo usermod -aG video <user>`, then log in again."
-            )
+                "Add the station user to the video group: `sudo usermod -aG video <user>`, then log in again.",
+            ),
         ),
-        (C::Smartcard, P::ServiceNotRunning(_)) => lang
-            .pick(
-                "Layanan kartu pintar (pcscd) tidak berjalan. Jalankan: `sudo systemctl start pcscd` (atau pasang paket pcscd).",
-                "The smartcard service (pcscd) is not running. Run: `sudo systemctl start pcscd` (or install the pcscd package)."
-            )
-            .to_owned(),
-        (C::Smartcard, P::NotFound(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Pembaca kartu tidak ditemukan:", "No card reader found:"),
-            lang.pick(
+        (C::Smartcard, P::NotFound(what)) => (
+            what,
+            ("Pembaca kartu tidak ditemukan:", "No card reader found:"),
+            (
                 "Pasang pembaca kartu USB; jika sudah terpasang, periksa nama pembaca di devices.toml.",
-                "Plug in the USB card reader; if it is plugged in, check the reader name in devices.toml."
-            )
+                "Plug in the USB card reader; if it is plugged in, check the reader name in devices.toml.",
+            ),
         ),
-        (C::SignaturePad, P::NotFound(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Port serial bantalan tanda tangan tidak ada:", "The signature pad's serial port does not exist:"),
-            lang.pick(
+        (C::SignaturePad, P::NotFound(what)) => (
+            what,
+            (
+                "Port serial bantalan tanda tangan tidak ada:",
+                "The signature pad's serial port does not exist:",
+            ),
+            (
                 "Pasang kabel bantalan tanda tangan dan periksa `signature_pad.port` di devices.toml.",
-                "Plug in the signature pad and check `signature_pad.port` in devices.toml."
-            )
+                "Plug in the signature pad and check `signature_pad.port` in devices.toml.",
+            ),
         ),
-        (C::SignaturePad, P::PermissionDenied(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Tidak ada izin membuka port serial:", "No permission to open the serial port:"),
-            lang.pick(
+        (C::SignaturePad, P::PermissionDenied(what)) => (
+            what,
+            (
+                "Tidak ada izin membuka port serial:",
+                "No permission to open the serial port:",
+            ),
+            (
                 "Tambahkan pengguna stasiun ke grup dialout: `sudo usermod -aG dialout <pengguna>`, lalu login ulang.",
-                "Add the station user to the dialout group: `sudo usermod -aG dialout <user>`, then log in again."
-            )
+                "Add the station user to the dialout group: `sudo usermod -aG dialout <user>`, then log in again.",
+            ),
         ),
-        (C::SignaturePad, P::NoAnswer(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Perangkat di port serial tidak menjawab sebagai bantalan tanda tangan ISDV4:", "The device on the serial port does not answer as an ISDV4 signature pad:"),
-            lang.pick(
+        (C::SignaturePad, P::NoAnswer(what)) => (
+            what,
+            (
+                "Perangkat di port serial tidak menjawab sebagai bantalan tanda tangan ISDV4:",
+                "The device on the serial port does not answer as an ISDV4 signature pad:",
+            ),
+            (
                 "Periksa kabel dan kecepatan (`signature_pad.baud`, 19200 atau 38400) di devices.toml.",
-                "Check the cable and the speed (`signature_pad.baud`, 19200 or 38400) in devices.toml."
-            )
+                "Check the cable and the speed (`signature_pad.baud`, 19200 or 38400) in devices.toml.",
+            ),
         ),
-        (_, P::Busy(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Perangkat sedang dipakai program lain:", "The device is held by another program:"),
-            lang.pick(
+        (_, P::Busy(what)) => (
+            what,
+            (
+                "Perangkat sedang dipakai program lain:",
+                "The device is held by another program:",
+            ),
+            (
                 "Tutup program itu (mungkin kiosk Rekam sedang berjalan), lalu coba lagi.",
-                "Close that program (perhaps the Rekam kiosk is running), then try again."
-            )
+                "Close that program (perhaps the Rekam kiosk is running), then try again.",
+            ),
         ),
-        (_, P::ServiceNotRunning(what) | P::PermissionDenied(what) | P::NoAnswer(what) | P::Failed(what)) => format!(
-            "{} {what}. {}",
-            lang.pick("Perangkat tidak dapat dipakai:", "The device cannot be used:"),
-            lang.pick(
+        (
+            _,
+            P::ServiceNotRunning(what)
+            | P::PermissionDenied(what)
+            | P::NoAnswer(what)
+            | P::Failed(what),
+        ) => (
+            what,
+            (
+                "Perangkat tidak dapat dipakai:",
+                "The device cannot be used:",
+            ),
+            (
                 "Cabut dan pasang lagi perangkatnya; jika masih gagal, hubungi petugas TI Dinas.",
-                "Unplug and replug the device; if it still fails, call the Dinas IT staff."
-            )
+                "Unplug and replug the device; if it still fails, call the Dinas IT staff.",
+            ),
         ),
     }
 }
