@@ -207,6 +207,20 @@ pub struct RawFrame {
     pub captured_at: Instant,
 }
 
+impl RawFrame {
+    /// A frame that did not come from a stream (a file, a test): sequence 0, taken now.
+    pub fn new(format: PixelFormat, width: u32, height: u32, bytes: Vec<u8>) -> RawFrame {
+        RawFrame {
+            format,
+            width,
+            height,
+            bytes,
+            sequence: 0,
+            captured_at: Instant::now(),
+        }
+    }
+}
+
 /// An open camera, real or simulated.
 pub trait FrameSource: Send {
     /// What was opened.

@@ -3,7 +3,6 @@
 //! against those tools' own decoding.
 
 use std::io::Cursor;
-use std::time::Instant;
 
 use image::ImageDecoder;
 use image::codecs::jpeg::JpegDecoder;
@@ -18,17 +17,6 @@ fn reference_png(name: &str) -> RgbImage {
     image::load_from_memory(&data(name))
         .expect("reference PNG")
         .to_rgb8()
-}
-
-fn raw(format: PixelFormat, width: u32, height: u32, bytes: Vec<u8>) -> RawFrame {
-    RawFrame {
-        format,
-        width,
-        height,
-        bytes,
-        sequence: 1,
-        captured_at: Instant::now(),
-    }
 }
 
 /// Mean and largest absolute difference per channel value.
@@ -154,10 +142,10 @@ fn a_padded_v4l2_buffer_decodes_and_the_size_is_checked() {
     // A V4L2 MJPEG buffer is sized for the worst case; the rest holds an older frame's tail.
     bytes.extend(data("face_420_q85.jpg").iter().cycle().take(40_000));
     assert_eq!(mjpeg::frame_len(&bytes), Some(len));
-    let rgb = decode(&raw(PixelFormat::Mjpeg, 160, 120, bytes.clone())).expect("decodes");
+    let rgb = decode(&RawFrame::new(PixelFormat::Mjpeg, 160, 120, bytes.clone())).expect("decodes");
     assert_eq!(rgb.dimensions(), (160, 120));
     assert!(matches!(
-        decode(&raw(PixelFormat::Mjpeg, 1280, 720, bytes)),
+        decode(&RawFrame::new(PixelFormat::Mjpeg, 1280, 720, bytes)),
         Err(CameraError::Decode { .. })
     ));
 }
@@ -166,7 +154,7 @@ fn a_padded_v4l2_buffer_decodes_and_the_size_is_checked() {
 fn every_truncation_of_a_real_frame_is_an_error() {
     let bytes = data("face_422_q80_nodht.jpg");
     for cut in 0..bytes.len() {
-        let frame = raw(PixelFormat::Mjpeg, 160, 120, bytes[..cut].to_vec());
+        let frame = RawFrame::new(PixelFormat::Mjpeg, 160, 120, bytes[..cut].to_vec());
         assert!(
             matches!(decode(&frame), Err(CameraError::Decode { .. })),
             "cut at {cut}"
@@ -177,7 +165,7 @@ fn every_truncation_of_a_real_frame_is_an_error() {
 #[test]
 fn yuyv_matches_ffmpeg_and_nokhwa() {
     let yuyv = data("random_64x64.yuyv");
-    let rgb = decode(&raw(PixelFormat::Yuyv, 64, 64, yuyv.clone())).expect("decodes");
+    let rgb = decode(&RawFrame::new(PixelFormat::Yuyv, 64, 64, yuyv.clone())).expect("decodes");
     // ffmpeg's swscale, BT.601 limited range: its fast path has ~3 LSB of error.
     let ffmpeg = RgbImage::from_raw(64, 64, data("random_64x64.ffmpeg.rgb")).expect("size");
     let (mean, max) = compare(&rgb, &ffmpeg);
@@ -198,19 +186,19 @@ fn yuyv_matches_ffmpeg_and_nokhwa() {
     for pair in swapped.chunks_exact_mut(2) {
         pair.swap(0, 1);
     }
-    let wrong = decode(&raw(PixelFormat::Yuyv, 64, 64, swapped)).expect("decodes");
+    let wrong = decode(&RawFrame::new(PixelFormat::Yuyv, 64, 64, swapped)).expect("decodes");
     assert!(compare(&wrong, &ffmpeg).0 > 20.0);
 }
 
 #[test]
 fn yuyv_truncated_is_an_error_padded_is_fine() {
     let yuyv = data("random_64x64.yuyv");
-    let short = raw(PixelFormat::Yuyv, 64, 64, yuyv[..yuyv.len() - 1].to_vec());
+    let short = RawFrame::new(PixelFormat::Yuyv, 64, 64, yuyv[..yuyv.len() - 1].to_vec());
     assert!(matches!(decode(&short), Err(CameraError::Decode { .. })));
     let mut padded = yuyv.clone();
     padded.extend_from_slice(&[0xAB; 4096]);
     assert_eq!(
-        decode(&raw(PixelFormat::Yuyv, 64, 64, padded)).expect("decodes"),
-        decode(&raw(PixelFormat::Yuyv, 64, 64, yuyv)).expect("decodes")
+        decode(&RawFrame::new(PixelFormat::Yuyv, 64, 64, padded)).expect("decodes"),
+        decode(&RawFrame::new(PixelFormat::Yuyv, 64, 64, yuyv)).expect("decodes")
     );
 }

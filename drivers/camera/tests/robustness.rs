@@ -2,25 +2,12 @@
 //! errors (or, for corrupted entropy-coded data, an image of the right size), and the next good
 //! frame decodes as before (every frame is decoded on its own; nothing carries over).
 
-use std::time::Instant;
-
 use proptest::prelude::*;
 use rekam_camera::{CameraError, PixelFormat, RawFrame, decode, mjpeg};
 
 fn data(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn raw(format: PixelFormat, width: u32, height: u32, bytes: Vec<u8>) -> RawFrame {
-    RawFrame {
-        format,
-        width,
-        height,
-        bytes,
-        sequence: 0,
-        captured_at: Instant::now(),
-    }
 }
 
 /// Decoding must give an error or an image of the negotiated size, never anything else.
@@ -38,7 +25,7 @@ proptest! {
 
     #[test]
     fn garbage_mjpeg_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
-        check(&raw(PixelFormat::Mjpeg, 160, 120, bytes.clone()))?;
+        check(&RawFrame::new(PixelFormat::Mjpeg, 160, 120, bytes.clone()))?;
         let _ = mjpeg::inspect(&bytes);
         let _ = mjpeg::strip_dht(&bytes);
     }
@@ -48,7 +35,7 @@ proptest! {
         // Begin like a JPEG so that the walk goes deeper than the first marker.
         let mut frame = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 8, 0, 120, 0, 160, 3];
         frame.extend_from_slice(&bytes);
-        check(&raw(PixelFormat::Mjpeg, 160, 120, frame))?;
+        check(&RawFrame::new(PixelFormat::Mjpeg, 160, 120, frame))?;
     }
 
     #[test]
@@ -69,9 +56,9 @@ proptest! {
         if truncate {
             bad.truncate(cut.index(bad.len()));
         }
-        check(&raw(PixelFormat::Mjpeg, size.0, size.1, bad))?;
+        check(&RawFrame::new(PixelFormat::Mjpeg, size.0, size.1, bad))?;
         // The next, intact frame decodes as always.
-        prop_assert!(decode(&raw(PixelFormat::Mjpeg, size.0, size.1, good)).is_ok());
+        prop_assert!(decode(&RawFrame::new(PixelFormat::Mjpeg, size.0, size.1, good)).is_ok());
     }
 
     #[test]
@@ -81,7 +68,7 @@ proptest! {
         height in 0u32..40,
         fill in any::<u8>(),
     ) {
-        let frame = raw(PixelFormat::Yuyv, width, height, vec![fill; len]);
+        let frame = RawFrame::new(PixelFormat::Yuyv, width, height, vec![fill; len]);
         let ok = width > 0 && height > 0 && width % 2 == 0
             && len >= (width * height * 2) as usize;
         match decode(&frame) {

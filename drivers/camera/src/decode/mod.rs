@@ -94,18 +94,6 @@ fn run_decoder(jpeg: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
-
-    fn frame(format: PixelFormat, width: u32, height: u32, bytes: Vec<u8>) -> RawFrame {
-        RawFrame {
-            format,
-            width,
-            height,
-            bytes,
-            sequence: 0,
-            captured_at: Instant::now(),
-        }
-    }
 
     fn encode(img: &RgbImage) -> Vec<u8> {
         let mut out = Vec::new();
@@ -124,11 +112,11 @@ mod tests {
     fn mjpeg_size_must_match_the_negotiated_one() {
         let img = RgbImage::from_pixel(32, 16, image::Rgb([200, 100, 50]));
         let jpeg = encode(&img);
-        let ok = decode(&frame(PixelFormat::Mjpeg, 32, 16, jpeg.clone())).expect("decodes");
+        let ok = decode(&RawFrame::new(PixelFormat::Mjpeg, 32, 16, jpeg.clone())).expect("decodes");
         assert_eq!(ok.dimensions(), (32, 16));
         let px = ok.get_pixel(5, 5).0;
         assert!(px[0].abs_diff(200) <= 3 && px[1].abs_diff(100) <= 3 && px[2].abs_diff(50) <= 3);
-        let wrong = decode(&frame(PixelFormat::Mjpeg, 640, 480, jpeg));
+        let wrong = decode(&RawFrame::new(PixelFormat::Mjpeg, 640, 480, jpeg));
         assert!(matches!(wrong, Err(CameraError::Decode { .. })));
     }
 
