@@ -3,11 +3,14 @@
 //! Everything outside `ui` (added with the kiosk) works without a window or a device: the domain
 //! rules ([`domain`]), local storage ([`store`]) and the recording workflow ([`workflow`]).
 
+pub mod announce;
 pub mod devices;
 pub mod domain;
 pub mod lang;
+pub mod print;
 pub mod simulate;
 pub mod store;
+pub mod ui;
 pub mod workflow;
 
 pub use lang::{Lang, Localize};

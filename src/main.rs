@@ -38,8 +38,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Start the kiosk (the default).
-    Kiosk,
+    /// Start the kiosk (the default): full screen, simulated devices where none are attached.
+    Kiosk {
+        /// A normal window instead of full-screen kiosk mode (development, demos).
+        #[arg(long)]
+        windowed: bool,
+        /// Open the applicant's screen as a second window (a second display). Without it the
+        /// operator shows the applicant panel with F12.
+        #[arg(long)]
+        applicant_window: bool,
+        /// Simulated devices at full speed instead of their real pace.
+        #[arg(long)]
+        fast_devices: bool,
+        /// Quit once the login screen has been drawn (start-up benchmark).
+        #[arg(long, hide = true)]
+        exit_at_login: bool,
+    },
+    /// What the kiosk would open on: the station, waiting tickets, open requests, the audit chain.
+    Status,
     /// Set up a new station: the data key, the database and the first supervisor. The supervisor's
     /// password is asked for on a terminal, or read from the first line of standard input.
     Setup {
@@ -127,11 +143,7 @@ fn main() -> ExitCode {
             let message = if let Some(s) = e.downcast_ref::<store::StoreError>() {
                 s.localize(lang)
             } else if let Some(s) = e.downcast_ref::<store::SetupOrStoreError>() {
-                match s {
-                    store::SetupOrStoreError::Store(e) => e.localize(lang),
-                    store::SetupOrStoreError::User(e) => e.localize(lang),
-                    store::SetupOrStoreError::Setup(e) => e.to_string(),
-                }
+                s.localize(lang)
             } else {
                 format!("{e:#}")
             };
@@ -179,8 +191,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
         return simulate_day(&paths, applicants, seed, date, realtime, lang);
     }
-    match cli.command.unwrap_or(Command::Kiosk) {
-        Command::Kiosk => kiosk(&paths, lang),
+    let default = Command::Kiosk {
+        windowed: false,
+        applicant_window: false,
+        fast_devices: false,
+        exit_at_login: false,
+    };
+    match cli.command.unwrap_or(default) {
+        Command::Kiosk {
+            windowed,
+            applicant_window,
+            fast_devices,
+            exit_at_login,
+        } => {
+            rekam::ui::run(rekam::ui::Options {
+                paths,
+                windowed,
+                // The station's own language unless one was asked for.
+                lang: (lang != Lang::Id).then_some(lang),
+                applicant_window,
+                fast_devices,
+                exit_at_login,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => status(&paths, lang),
         Command::Setup {
             kecamatan,
             station,
@@ -412,7 +447,7 @@ fn read_new_password(lang: Lang) -> anyhow::Result<Zeroizing<String>> {
 
 /// Until the iced kiosk lands this reports what the kiosk would open on: the setup screen on a
 /// new station, otherwise the station, today's queue and the requests it would resume.
-fn kiosk(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
+fn status(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
     println!(
         "Rekam {} — {}",
         env!("CARGO_PKG_VERSION"),
@@ -428,8 +463,8 @@ fn kiosk(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
             println!(
                 "{}",
                 lang.pick(
-                    "Stasiun belum disiapkan: kiosk akan membuka layar penyiapan stasiun (kode kecamatan, nomor stasiun, supervisor pertama, kunci data).",
-                    "The station is not set up: the kiosk would open the station setup screen (kecamatan code, station id, first supervisor, data key)."
+                    "Stasiun belum disiapkan: kiosk membuka layar penyiapan stasiun (kode kecamatan, nomor stasiun, supervisor pertama, kunci data).",
+                    "The station is not set up: the kiosk opens the station setup screen (kecamatan code, station id, first supervisor, data key)."
                 )
             );
             println!(

@@ -102,15 +102,15 @@ fn nik_exit_status_and_json() {
 }
 
 #[test]
-fn setup_then_kiosk_then_audit_verify() {
+fn setup_then_status_then_audit_verify() {
     let dir = tempfile::tempdir().unwrap();
-    let out = rekam(&[], dir.path()).output().unwrap();
+    let out = rekam(&["status"], dir.path()).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Stasiun belum disiapkan"));
     let out = setup(dir.path(), "kasi");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Jatipuro"));
-    let out = rekam(&[], dir.path()).output().unwrap();
+    let out = rekam(&["status"], dir.path()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("Jatipuro (331301)") && text.contains("Rantai audit utuh"),

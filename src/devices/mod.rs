@@ -1,7 +1,9 @@
 //! The station's devices without any UI: their settings, the diagnosis `rekam doctor` prints,
-//! and the simulated devices of a training station (driven through the real drivers).
+//! the devices the kiosk runs (real or simulated, [`live`]), and the simulated devices of a
+//! training station (driven through the real drivers).
 
 pub mod doctor;
+pub mod live;
 pub mod settings;
 pub mod simulated;
 

@@ -131,6 +131,16 @@ pub struct SmartcardSettings {
     pub reader: Option<String>,
 }
 
+impl SmartcardSettings {
+    /// The driver's configuration for these settings.
+    pub fn pcsc_config(&self) -> rekam_smartcard::SmartcardConfig {
+        rekam_smartcard::SmartcardConfig {
+            reader: self.reader.clone(),
+            ..rekam_smartcard::SmartcardConfig::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SignaturePadSettings {
@@ -171,6 +181,33 @@ pub struct DeviceSettings {
     pub iris_camera: CameraSettings,
     pub smartcard: SmartcardSettings,
     pub signature_pad: SignaturePadSettings,
+    /// The kiosk itself: desk number, idle logout, language, announcements.
+    pub kiosk: KioskSettings,
+}
+
+/// What the operator may change on the devices screen besides the devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KioskSettings {
+    /// The desk (loket) number called in announcements.
+    pub desk: u32,
+    /// Minutes without input before the session ends (1-60).
+    pub idle_logout_minutes: u32,
+    /// Speak the ticket number when calling (needs `espeak-ng`).
+    pub announce: bool,
+    /// The language the kiosk starts in.
+    pub language: crate::Lang,
+}
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings {
+            desk: 1,
+            idle_logout_minutes: 10,
+            announce: true,
+            language: crate::Lang::Id,
+        }
+    }
 }
 
 impl Default for DeviceSettings {
@@ -181,6 +218,7 @@ impl Default for DeviceSettings {
             iris_camera: CameraSettings::iris(),
             smartcard: SmartcardSettings::default(),
             signature_pad: SignaturePadSettings::default(),
+            kiosk: KioskSettings::default(),
         }
     }
 }
@@ -224,6 +262,12 @@ impl DeviceSettings {
     }
 
     fn sanitize(&mut self) {
+        if !(1..=60).contains(&self.kiosk.idle_logout_minutes) {
+            self.kiosk.idle_logout_minutes = KioskSettings::default().idle_logout_minutes;
+        }
+        if !(1..=99).contains(&self.kiosk.desk) {
+            self.kiosk.desk = KioskSettings::default().desk;
+        }
         self.face_camera.sanitize(&CameraSettings::face());
         self.iris_camera.sanitize(&CameraSettings::iris());
         if ![9600, 19200, 38400, 57600, 115_200].contains(&self.signature_pad.baud) {

@@ -425,3 +425,28 @@ impl From<users::UserError> for SetupOrStoreError {
         }
     }
 }
+
+impl crate::lang::Localize for SetupError {
+    fn localize(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
+        match (self, lang) {
+            (SetupError::UnknownKecamatan(c), Lang::Id) => {
+                format!("Kode kecamatan '{c}' tidak dikenal; masukkan 6 angka kode Kemendagri.")
+            }
+            (SetupError::BadStationId(s), Lang::Id) => {
+                format!("ID stasiun '{s}' harus 1 sampai 8 huruf kapital atau angka.")
+            }
+            (e, Lang::En) => format!("The {e}."),
+        }
+    }
+}
+
+impl crate::lang::Localize for SetupOrStoreError {
+    fn localize(&self, lang: crate::lang::Lang) -> String {
+        match self {
+            SetupOrStoreError::Setup(e) => e.localize(lang),
+            SetupOrStoreError::User(e) => e.localize(lang),
+            SetupOrStoreError::Store(e) => e.localize(lang),
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Station users (operators and supervisors): argon2id password hashes, login with lock-out after
-//! repeated failures. Officer-card login joins this later through the smartcard driver.
+//! repeated failures; or with an officer card, whose PIN the card itself checks (the card's officer id
+//! is the username).
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -65,6 +66,8 @@ pub enum UserError {
     Inactive,
     #[error("only a supervisor may do this")]
     NotSupervisor,
+    #[error("the officer card '{0}' belongs to no user of this station")]
+    UnknownCard(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -91,6 +94,9 @@ impl Localize for UserError {
             (UserError::Inactive, Lang::Id) => "Akun ini dinonaktifkan.".to_owned(),
             (UserError::NotSupervisor, Lang::Id) => {
                 "Hanya supervisor yang boleh melakukan ini.".to_owned()
+            }
+            (UserError::UnknownCard(id), Lang::Id) => {
+                format!("Kartu petugas '{id}' tidak terdaftar sebagai pengguna di stasiun ini.")
             }
             (UserError::Store(e), lang) => e.localize(lang),
             (other, Lang::En) => format!(
@@ -267,6 +273,60 @@ impl Store {
                 // The failure is committed (the counter must survive) and then reported.
                 Ok(Err(UserError::WrongCredentials))
             }
+        })
+        .and_then(|r: Result<User, UserError>| r)
+    }
+}
+
+impl Store {
+    /// Logs in the holder of an officer card. The card has already checked the PIN (a wrong PIN
+    /// counts on the card, which blocks itself); here the card's officer id must name an active
+    /// user that is not locked. Audited as `user.login_card`; an unknown id as
+    /// `user.login_card_unknown` (with the id, so that a lost or foreign card shows in the log).
+    pub fn authenticate_card(&mut self, officer_id: &str) -> Result<User, UserError> {
+        let now_t = self.clock().now().with_timezone(&Utc);
+        self.write(|tx, ctx| {
+            type Row = (i64, String, String, Role, bool, Option<String>);
+            let row: Option<Row> = tx
+                .query_row(
+                    "SELECT id, username, full_name, role, active, locked_until FROM users WHERE username = ?1",
+                    [officer_id.trim()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                )
+                .optional()
+                .map_err(|e| ctx.sql(e))?;
+            let Some((id, username, full_name, role, active, locked_until)) = row else {
+                ctx.audit(
+                    tx,
+                    &audit::Entry {
+                        actor_id: None,
+                        action: "user.login_card_unknown",
+                        entity: "user",
+                        entity_id: None,
+                        detail: serde_json::json!({ "officer_id": officer_id }),
+                    },
+                )?;
+                return Ok(Err(UserError::UnknownCard(officer_id.to_owned())));
+            };
+            if let Some(until) = locked_until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+                && until.with_timezone(&Utc) > now_t
+            {
+                return Ok(Err(UserError::Locked(until.format("%H:%M").to_string())));
+            }
+            if !active {
+                return Ok(Err(UserError::Inactive));
+            }
+            ctx.audit(
+                tx,
+                &audit::Entry {
+                    actor_id: Some(id),
+                    action: "user.login_card",
+                    entity: "user",
+                    entity_id: Some(id),
+                    detail: serde_json::json!({}),
+                },
+            )?;
+            Ok(Ok(User { id, username, full_name, role }))
         })
         .and_then(|r: Result<User, UserError>| r)
     }

@@ -47,6 +47,8 @@ pub enum WorkflowError {
     EmptyCapture,
     #[error("capture {0} does not belong to this request")]
     CaptureNotFound(i64),
+    #[error("satisfaction score {0} is not between 1 and 4")]
+    BadScore(u8),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -201,6 +203,10 @@ impl Localize for WorkflowError {
             EmptyCapture => lang
                 .pick("Hasil rekaman kosong.", "The capture is empty.")
                 .to_owned(),
+            BadScore(score) => match lang {
+                Lang::Id => format!("Nilai kepuasan {score} tidak sah (harus 1-4)."),
+                Lang::En => format!("Satisfaction score {score} is not valid (must be 1-4)."),
+            },
             CaptureNotFound(id) => match lang {
                 Lang::Id => format!("Rekaman {id} bukan milik permohonan ini."),
                 Lang::En => format!("Capture {id} does not belong to this request."),

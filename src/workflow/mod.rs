@@ -14,6 +14,7 @@ pub mod capture;
 pub mod engine;
 mod error;
 pub mod queue;
+pub mod survey;
 pub mod timing;
 pub mod view;
 

@@ -1,0 +1,246 @@
+//! First start: the station's kecamatan and id, the first supervisor account, and the data key
+//! (created in the key file outside the data directory; its place is shown so that it can be
+//! backed up).
+
+use std::sync::Arc;
+
+use iced::keyboard::{Key, Modifiers, key::Named};
+use iced::widget::{button, column, container, row, text, text_input};
+use iced::{Alignment, Element, Length, Task};
+use zeroize::Zeroizing;
+
+use super::{Action, Nav};
+use crate::domain::region;
+use crate::store::{NewUser, Role, StationSetup, Store, SystemClock};
+use crate::ui::app::Ctx;
+use crate::ui::db::Failure;
+use crate::ui::theme::{self, Tone};
+
+#[derive(Debug, Default)]
+pub struct State {
+    kecamatan: String,
+    station: String,
+    username: String,
+    full_name: String,
+    password: String,
+    confirm: String,
+    busy: bool,
+    error: Option<Failure>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Kecamatan(String),
+    Station(String),
+    Username(String),
+    FullName(String),
+    Password(String),
+    Confirm(String),
+    Submit,
+    Done(Result<(), Failure>),
+}
+
+/// The setup failed because the two passwords differ.
+#[derive(Debug)]
+struct Mismatch;
+
+impl crate::lang::Localize for Mismatch {
+    fn localize(&self, lang: crate::lang::Lang) -> String {
+        lang.pick(
+            "Kedua kata sandi tidak sama.",
+            "The two passwords are not the same.",
+        )
+        .to_owned()
+    }
+}
+
+impl State {
+    pub fn new(_ctx: &Ctx) -> State {
+        State {
+            station: "01".into(),
+            ..State::default()
+        }
+    }
+
+    pub fn update(&mut self, message: Message, ctx: &Ctx) -> Action<Message> {
+        match message {
+            Message::Kecamatan(v) => {
+                self.kecamatan = v.chars().filter(char::is_ascii_digit).take(6).collect()
+            }
+            Message::Station(v) => self.station = v.to_ascii_uppercase(),
+            Message::Username(v) => self.username = v,
+            Message::FullName(v) => self.full_name = v,
+            Message::Password(v) => self.password = v,
+            Message::Confirm(v) => self.confirm = v,
+            Message::Submit => return self.submit(ctx),
+            Message::Done(Ok(())) => return Action::Go(Nav::SetUp),
+            Message::Done(Err(e)) => {
+                self.busy = false;
+                self.error = Some(e);
+            }
+        }
+        Action::None
+    }
+
+    fn submit(&mut self, ctx: &Ctx) -> Action<Message> {
+        if self.busy {
+            return Action::None;
+        }
+        if self.password != self.confirm {
+            self.error = Some(Failure::new(Mismatch));
+            return Action::None;
+        }
+        self.busy = true;
+        self.error = None;
+        let setup = StationSetup {
+            kecamatan_code: self.kecamatan.clone(),
+            station_id: self.station.trim().to_owned(),
+            supervisor: NewUser {
+                username: self.username.trim().to_owned(),
+                full_name: self.full_name.trim().to_owned(),
+                nip: None,
+                role: Role::Supervisor,
+                password: Zeroizing::new(self.password.clone()),
+            },
+        };
+        let paths = ctx.paths.clone();
+        // Setup hashes a password and creates files: off the UI thread.
+        Action::Run(Task::perform(
+            async move {
+                let (tx, rx) = iced::futures::channel::oneshot::channel();
+                std::thread::spawn(move || {
+                    let result = std::fs::create_dir_all(&paths.data_dir)
+                        .map_err(|e| Failure::other(e))
+                        .and_then(|()| {
+                            Store::setup(&paths, &setup, Arc::new(SystemClock))
+                                .map(drop)
+                                .map_err(Failure::new)
+                        });
+                    let _ = tx.send(result);
+                });
+                rx.await
+                    .unwrap_or_else(|_| Err(Failure::internal("setup thread stopped")))
+            },
+            Message::Done,
+        ))
+    }
+
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        let tr = ctx.tr;
+        let field = |label: String, id: &'static str, value: &str, on: fn(String) -> Message| {
+            column![
+                text(label).size(theme::BODY),
+                text_input("", value)
+                    .id(id)
+                    .on_input(on)
+                    .on_submit(Message::Submit)
+                    .size(theme::BODY)
+                    .padding(10),
+            ]
+            .spacing(4)
+        };
+        let kecamatan_name = region::lookup_checked(&self.kecamatan)
+            .map(|r| {
+                tr.f(
+                    "setup.kecamatan_found",
+                    &[("kecamatan", &r.kecamatan), ("regency", &r.regency)],
+                )
+            })
+            .unwrap_or_else(|| tr.t("setup.kecamatan_hint"));
+        let secret = |label: String, id: &'static str, value: &str, on: fn(String) -> Message| {
+            column![
+                text(label).size(theme::BODY),
+                text_input("", value)
+                    .id(id)
+                    .secure(true)
+                    .on_input(on)
+                    .on_submit(Message::Submit)
+                    .size(theme::BODY)
+                    .padding(10),
+            ]
+            .spacing(4)
+        };
+        let submit = button(text(tr.t("setup.submit")).size(theme::BODY))
+            .padding(theme::BUTTON_PADDING)
+            .on_press_maybe((!self.busy).then_some(Message::Submit))
+            .style(button::primary);
+        let form = column![
+            text(tr.t("setup.title")).size(theme::TITLE),
+            text(tr.t("setup.intro")).size(theme::BODY),
+            row![
+                field(
+                    tr.t("setup.kecamatan"),
+                    "setup-kecamatan",
+                    &self.kecamatan,
+                    Message::Kecamatan
+                ),
+                field(
+                    tr.t("setup.station"),
+                    "setup-station",
+                    &self.station,
+                    Message::Station
+                ),
+            ]
+            .spacing(theme::GAP),
+            text(kecamatan_name).size(theme::SMALL).style(theme::muted),
+            text(tr.t("setup.supervisor")).size(theme::HEADING),
+            row![
+                field(
+                    tr.t("setup.username"),
+                    "setup-username",
+                    &self.username,
+                    Message::Username
+                ),
+                field(
+                    tr.t("setup.full_name"),
+                    "setup-name",
+                    &self.full_name,
+                    Message::FullName
+                ),
+            ]
+            .spacing(theme::GAP),
+            row![
+                secret(
+                    tr.t("setup.password"),
+                    "setup-password",
+                    &self.password,
+                    Message::Password
+                ),
+                secret(
+                    tr.t("setup.confirm"),
+                    "setup-confirm",
+                    &self.confirm,
+                    Message::Confirm
+                ),
+            ]
+            .spacing(theme::GAP),
+            text(tr.f("setup.key_file", &[("path", &ctx.paths.key_file.display())]))
+                .size(theme::SMALL)
+                .style(theme::muted),
+        ]
+        .push(self.error.as_ref().map(|e| {
+            container(text(e.text(ctx.lang())).size(theme::BODY))
+                .padding(10)
+                .style(theme::banner(Tone::Bad))
+        }))
+        .push(
+            row![submit]
+                .push(
+                    self.busy
+                        .then(|| text(tr.t("setup.working")).size(theme::BODY)),
+                )
+                .spacing(theme::GAP)
+                .align_y(Alignment::Center),
+        )
+        .spacing(theme::GAP)
+        .max_width(900);
+        container(form).center_x(Length::Fill).into()
+    }
+
+    pub fn shortcut(&self, key: &Key, _modifiers: Modifiers) -> Option<Message> {
+        match key {
+            Key::Named(Named::Enter) => Some(Message::Submit),
+            _ => None,
+        }
+    }
+}
