@@ -4,6 +4,7 @@
 //! rules ([`domain`]), local storage ([`store`]) and the recording workflow ([`workflow`]).
 
 pub mod announce;
+pub mod capture;
 pub mod devices;
 pub mod domain;
 pub mod lang;

@@ -411,6 +411,13 @@ impl App {
                 self.screen = Screen::Devices(state);
                 task.map(Message::Devices)
             }
+            Nav::ApplySettings(settings) => {
+                self.ctx.settings = *settings;
+                if self.ctx.settings.kiosk.language != self.ctx.lang() {
+                    self.ctx.tr = Tr(self.ctx.settings.kiosk.language);
+                }
+                diagnose(self.ctx.settings.clone())
+            }
             Nav::Request(id) => match self.ctx.db() {
                 Ok(db) => Task::perform(
                     db.call(move |store| Ok(store.request(id)?)),

@@ -122,12 +122,17 @@ fn satisfaction<'a>(answer: Option<u8>, tr: Tr) -> Element<'a, Answer> {
             _ => button::success,
         })
     };
-    row![
-        choice(1, tk("applicant.skm_1")),
-        choice(2, tk("applicant.skm_2")),
-        choice(3, tk("applicant.skm_3")),
-        choice(4, tk("applicant.skm_4")),
+    column![
+        text(tr.t("applicant.skm_question")).size(theme::TITLE),
+        row![
+            choice(1, tk("applicant.skm_1")),
+            choice(2, tk("applicant.skm_2")),
+            choice(3, tk("applicant.skm_3")),
+            choice(4, tk("applicant.skm_4")),
+        ]
+        .spacing(theme::GAP),
     ]
     .spacing(theme::GAP)
+    .align_x(Alignment::Center)
     .into()
 }

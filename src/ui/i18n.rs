@@ -4,12 +4,13 @@
 //! Indonesian (`id`) and English (`en`) text side by side so that a translator sees both:
 //!
 //! ```toml
+//! # assets/i18n/queue.toml
 //! [call_next]
 //! id = "Panggil berikutnya"
 //! en = "Call next"
 //! ```
 //!
-//! A key is written `<area>.<name>` in code (`tr.t("queue.call_next")`). Texts may hold
+//! A key is written `<area>.<name>` in code (`tr.t("<area>.<name>")`). Texts may hold
 //! `{name}` placeholders, filled by [`Tr::f`]. The tests check that every key used in `src/ui`
 //! exists in both languages, that both languages have the same placeholders, and that no
 //! catalog entry is unused.
@@ -158,17 +159,17 @@ pub(crate) fn placeholders(text: &str) -> Vec<String> {
 #[cfg(test)]
 pub(crate) fn keys_used_in(source: &str) -> Vec<String> {
     let mut keys = Vec::new();
-    for pattern in [".t(\"", ".f(\"", "tk(\""] {
+    for pattern in [".t(", ".f(", "tk("] {
         let mut rest = source;
         while let Some(at) = rest.find(pattern) {
-            let after = &rest[at + pattern.len()..];
-            if let Some(end) = after.find('"') {
-                let key = &after[..end];
-                if is_key(key) {
-                    keys.push(key.to_owned());
-                }
+            let after = rest[at + pattern.len()..].trim_start();
+            if let Some(quoted) = after.strip_prefix('"')
+                && let Some(end) = quoted.find('"')
+                && is_key(&quoted[..end])
+            {
+                keys.push(quoted[..end].to_owned());
             }
-            rest = after;
+            rest = &rest[at + pattern.len()..];
         }
     }
     keys

@@ -28,6 +28,9 @@ pub mod setup;
 pub mod signature;
 pub mod verify;
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 /// What a screen asks of the root after an update.
 #[derive(Debug)]
 pub enum Action<M> {
@@ -57,4 +60,6 @@ pub enum Nav {
     Request(i64),
     Register,
     Devices,
+    /// The operator changed the station's settings (already saved); the root applies them.
+    ApplySettings(Box<crate::devices::DeviceSettings>),
 }

@@ -1,0 +1,1 @@
+//! Checks for face captures (being written).

@@ -1,0 +1,1 @@
+//! Checks for finger captures (being written).

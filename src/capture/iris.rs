@@ -1,0 +1,1 @@
+//! Checks for iris captures (being written).
