@@ -10,7 +10,9 @@
 //! This module holds the pure rules ([`Step::after`]); [`engine`] persists each transition in one
 //! transaction with its step event and audit row, so a killed station reopens on the exact step.
 
+pub mod applicant_view;
 pub mod capture;
+pub mod day;
 pub mod engine;
 mod error;
 pub mod queue;
