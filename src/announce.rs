@@ -55,7 +55,7 @@ fn hundreds_id(n: u32) -> Vec<&'static str> {
         r @ 12..=19 => words.extend([digit(r - 10), "belas"]),
         r => {
             words.extend([digit(r / 10), "puluh"]);
-            if r % 10 != 0 {
+            if !r.is_multiple_of(10) {
                 words.push(digit(r % 10));
             }
         }
@@ -116,7 +116,7 @@ fn hundreds_en(n: u32) -> Vec<String> {
         0 => {}
         1..=9 => words.push(DIGITS_EN[r].to_owned()),
         10..=19 => words.push(TEENS[r - 10].to_owned()),
-        _ if r % 10 == 0 => words.push(TENS[r / 10].to_owned()),
+        _ if r.is_multiple_of(10) => words.push(TENS[r / 10].to_owned()),
         _ => words.push(format!("{}-{}", TENS[r / 10], DIGITS_EN[r % 10])),
     }
     words
@@ -314,9 +314,11 @@ pub struct Announcer {
 }
 
 impl Announcer {
-    /// Looks for `espeak-ng`, then `spd-say`, on `PATH`. Without either, the announcer still
-    /// exists but [`speak`](Self::speak) returns [`AnnounceError::NoSpeech`]. Speaks Indonesian
-    /// until told otherwise ([`with_lang`](Self::with_lang)).
+    /// Looks for `espeak-ng`, then `spd-say`, on `PATH`, and starts the worker thread. Without
+    /// either program, the announcer still exists but [`speak`](Self::speak) returns
+    /// [`AnnounceError::NoSpeech`]. Speaks Indonesian until told otherwise
+    /// ([`with_lang`](Self::with_lang)). Make one when the kiosk starts and keep it (clones share
+    /// it); the worker ends when the last clone is dropped.
     pub fn detect() -> Announcer {
         Announcer::detect_in(&std::env::var_os("PATH").unwrap_or_default())
     }

@@ -353,6 +353,34 @@ mod tests {
     }
 
     #[test]
+    fn a_real_renderer_prints_a_scannable_proof() {
+        let mut p = sample();
+        p.exceptions = vec!["Sidik jari kelingking kiri: luka".into()];
+        p.full_name = "Siti Nurhaliza Müller".into();
+        let pdf = proof_pdf(&p, Lang::Id);
+        // 200 dpi: about what a receipt or office printer puts on paper.
+        let Some((img, text)) = ghostscript_render(&pdf, 200) else {
+            println!(
+                "note: Ghostscript (gs) is not installed; the rendered-page check was skipped"
+            );
+            return;
+        };
+        assert_eq!(decode_qr(img), qr_payload(&p));
+        for expected in [
+            "BUKTI PEREKAMAN KTP-el",
+            "3313015508950001",
+            "Siti Nurhaliza Müller",
+            "Sidik jari kelingking kiri: luka",
+            "Simpan bukti ini. Tunjukkan saat mengambil KTP-el.",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} not read back from:\n{text}"
+            );
+        }
+    }
+
+    #[test]
     fn long_names_and_many_exceptions_stay_on_the_page() {
         let mut p = sample();
         p.full_name =
@@ -371,6 +399,22 @@ mod tests {
             let found: String = text.split_whitespace().collect();
             assert!(found.contains(word), "{word} missing");
         }
+        // A runaway name is cut after four lines; the QR code and the footer stay.
+        let mut runaway = p.clone();
+        runaway.full_name = "SANGAT PANJANG ".repeat(150);
+        assert_inside_margins(&runaway, Lang::Id);
+        let pdf = proof_pdf(&runaway, Lang::Id);
+        let strings = shown_strings(&content_streams(&pdf)[0]);
+        let name_lines = strings.iter().filter(|s| s.contains("PANJANG")).count();
+        assert_eq!(name_lines, 4, "{strings:?}");
+        assert!(
+            strings.iter().any(|s| s.ends_with("\u{2026}")),
+            "cut marked"
+        );
+        assert!(strings.iter().any(|s| s.starts_with("Simpan bukti ini.")));
+        let rects = filled_rects(&content_streams(&pdf)[0]);
+        let img = rasterise(&rects, PageSize::A6.width(), PageSize::A6.height(), 4.0);
+        assert_eq!(decode_qr(img), qr_payload(&runaway));
         // Many exceptions: the layout shrinks, then cuts with an ellipsis, but stays inside.
         for count in [3, 8, 20, 60] {
             p.exceptions = (0..count)

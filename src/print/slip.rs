@@ -228,16 +228,18 @@ mod tests {
         assert_eq!(checked_size(&sample(), Lang::Id), PageSize::A6);
         let mut s = sample();
         s.full_name = Some("X".repeat(150));
-        s.missing = (1..=12)
+        // 30 items of two lines each: too much for A6 even at the smallest scale.
+        s.missing = (1..=30)
             .map(|i| {
                 format!(
-                    "Persyaratan nomor {i} yang cukup panjang untuk dibungkus ke baris berikutnya"
+                    "Persyaratan nomor {i} yang cukup panjang sehingga harus dibungkus ke baris \
+                     berikutnya, dengan keterangan tambahan"
                 )
             })
             .collect();
         assert_eq!(checked_size(&s, Lang::Id), PageSize::A5);
         let text = shown_strings(&content_streams(&return_slip_pdf(&s, Lang::Id))[0]).join("\n");
-        assert!(text.contains("12."), "every item numbered");
+        assert!(text.contains("30."), "every item numbered");
         s.missing = (1..=200).map(|i| format!("Persyaratan {i}")).collect();
         assert_eq!(
             checked_size(&s, Lang::Id),

@@ -533,7 +533,15 @@ impl App {
     pub fn guide(&self) -> Guide {
         let tr = self.ctx.tr;
         let g = match &self.screen {
-            Screen::Queue(_) | Screen::Login(_) | Screen::Register(_) | Screen::Devices(_) => {
+            Screen::Queue(s) => match s.called_ticket() {
+                Some(ticket) => Guide::new(tr.f(
+                    "applicant.called",
+                    &[("desk", &self.ctx.settings.kiosk.desk)],
+                ))
+                .show(Show::Ticket(ticket.to_owned())),
+                None => Guide::new(tr.t("applicant.welcome")),
+            },
+            Screen::Login(_) | Screen::Register(_) | Screen::Devices(_) => {
                 Guide::new(tr.t("applicant.welcome"))
             }
             Screen::Intake(s) => s.guide(&self.ctx),
