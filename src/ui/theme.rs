@@ -62,6 +62,18 @@ pub fn panel(_theme: &Theme) -> container::Style {
     }
 }
 
+/// A panel that has the keyboard's attention.
+pub fn selected_panel(theme: &Theme) -> container::Style {
+    container::Style {
+        border: Border {
+            color: PRIMARY,
+            width: 3.0,
+            radius: 8.0.into(),
+        },
+        ..panel(theme)
+    }
+}
+
 /// The top bar of the operator window.
 pub fn top_bar(_theme: &Theme) -> container::Style {
     container::Style {

@@ -1,36 +1,479 @@
-//! Devices: the doctor's findings with live status, and the settings an operator may change.
+//! Devices: what `rekam doctor` finds for each device class, checked again every few seconds
+//! while the screen is open, and the settings an operator may change: which backend each class
+//! uses, the desk number, the idle logout, the spoken calls and the language.
 
-use iced::keyboard::{Key, Modifiers};
-use iced::widget::text;
-use iced::{Element, Subscription, Task};
+use std::time::Duration;
 
-use super::Action;
+use iced::keyboard::{Key, Modifiers, key::Named};
+use iced::widget::{button, checkbox, column, container, pick_list, row, scrollable, text};
+use iced::{Alignment, Element, Length, Subscription, Task};
+use rekam_device::{Backend, DeviceClass};
+
+use super::{Action, Nav};
+use crate::announce::{Announcer, announcement};
+use crate::devices::doctor::{self, Diagnosis, class_name};
+use crate::devices::{DeviceSettings, Mode};
+use crate::lang::{Lang, Localize};
 use crate::ui::app::Ctx;
+use crate::ui::db::Failure;
+use crate::ui::i18n::{Tr, tk};
+use crate::ui::theme::{self, Tone};
+
+/// How often the devices are looked at again while the screen is open.
+const RECHECK: Duration = Duration::from_secs(10);
+
+const CLASSES: [DeviceClass; 5] = [
+    DeviceClass::Fingerprint,
+    DeviceClass::FaceCamera,
+    DeviceClass::IrisCamera,
+    DeviceClass::Smartcard,
+    DeviceClass::SignaturePad,
+];
 
 #[derive(Debug)]
-pub struct State {}
+pub struct State {
+    diagnoses: Vec<Diagnosis>,
+    checking: bool,
+    /// The settings being edited; saved with Ctrl+S.
+    draft: DeviceSettings,
+    saved: bool,
+    error: Option<Failure>,
+    /// The class whose mode the number keys change.
+    selected: usize,
+}
 
 #[derive(Debug, Clone)]
-pub enum Message {}
+pub enum Message {
+    Check,
+    Checked(Vec<Diagnosis>),
+    Mode(DeviceClass, ModeChoice),
+    Select(usize),
+    CycleMode,
+    Desk(u32),
+    Idle(u32),
+    Announce(bool),
+    Language(LangChoice),
+    TestCall,
+    Save,
+    Saved(Result<DeviceSettings, Failure>),
+}
+
+/// A mode as the pick list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModeChoice(pub Mode, pub Lang);
+
+impl std::fmt::Display for ModeChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = match self.0 {
+            Mode::Auto => tk("devices.mode_auto"),
+            Mode::Real => tk("devices.mode_real"),
+            Mode::Simulated => tk("devices.mode_simulated"),
+        };
+        f.write_str(&Tr(self.1).t(key))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LangChoice(pub Lang);
+
+impl std::fmt::Display for LangChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Lang::Id => "Bahasa Indonesia",
+            Lang::En => "English",
+        })
+    }
+}
+
+fn mode_of(settings: &DeviceSettings, class: DeviceClass) -> Mode {
+    match class {
+        DeviceClass::Fingerprint => settings.fingerprint.mode,
+        DeviceClass::FaceCamera => settings.face_camera.mode,
+        DeviceClass::IrisCamera => settings.iris_camera.mode,
+        DeviceClass::Smartcard => settings.smartcard.mode,
+        DeviceClass::SignaturePad => settings.signature_pad.mode,
+    }
+}
+
+fn set_mode(settings: &mut DeviceSettings, class: DeviceClass, mode: Mode) {
+    match class {
+        DeviceClass::Fingerprint => settings.fingerprint.mode = mode,
+        DeviceClass::FaceCamera => settings.face_camera.mode = mode,
+        DeviceClass::IrisCamera => settings.iris_camera.mode = mode,
+        DeviceClass::Smartcard => settings.smartcard.mode = mode,
+        DeviceClass::SignaturePad => settings.signature_pad.mode = mode,
+    }
+}
 
 impl State {
-    pub fn new(_ctx: &Ctx) -> (State, Task<Message>) {
-        (State {}, Task::none())
+    pub fn new(ctx: &Ctx) -> (State, Task<Message>) {
+        let state = State {
+            diagnoses: ctx.diagnoses.clone(),
+            checking: true,
+            draft: ctx.settings.clone(),
+            saved: false,
+            error: None,
+            selected: 0,
+        };
+        (state, check(ctx.settings.clone()))
     }
 
-    pub fn update(&mut self, message: Message, _ctx: &Ctx) -> Action<Message> {
-        match message {}
+    pub fn update(&mut self, message: Message, ctx: &Ctx) -> Action<Message> {
+        match message {
+            Message::Check => {
+                if !self.checking {
+                    self.checking = true;
+                    return Action::Run(check(ctx.settings.clone()));
+                }
+            }
+            Message::Checked(diagnoses) => {
+                self.checking = false;
+                self.diagnoses = diagnoses;
+            }
+            Message::Mode(class, choice) => {
+                set_mode(&mut self.draft, class, choice.0);
+                self.saved = false;
+            }
+            Message::Select(i) => self.selected = i.min(CLASSES.len() - 1),
+            Message::CycleMode => {
+                let class = CLASSES[self.selected];
+                let next = match mode_of(&self.draft, class) {
+                    Mode::Auto => Mode::Real,
+                    Mode::Real => Mode::Simulated,
+                    Mode::Simulated => Mode::Auto,
+                };
+                set_mode(&mut self.draft, class, next);
+                self.saved = false;
+            }
+            Message::Desk(d) => {
+                self.draft.kiosk.desk = d.clamp(1, 99);
+                self.saved = false;
+            }
+            Message::Idle(m) => {
+                self.draft.kiosk.idle_logout_minutes = m.clamp(1, 60);
+                self.saved = false;
+            }
+            Message::Announce(on) => {
+                self.draft.kiosk.announce = on;
+                self.saved = false;
+            }
+            Message::Language(l) => {
+                self.draft.kiosk.language = l.0;
+                self.saved = false;
+            }
+            Message::TestCall => {
+                let text = announcement("A-001", self.draft.kiosk.desk, ctx.lang());
+                if let Err(e) = Announcer::detect().with_lang(ctx.lang()).speak(&text) {
+                    self.error = Some(Failure::new(e));
+                }
+            }
+            Message::Save => {
+                let settings = self.draft.clone();
+                let dir = ctx.paths.data_dir.clone();
+                self.error = None;
+                return Action::Run(Task::perform(
+                    blocking(move || {
+                        settings
+                            .save(&dir)
+                            .map(|()| settings)
+                            .map_err(|e| Failure::new(SaveFailed(e.to_string())))
+                    }),
+                    |r| {
+                        Message::Saved(
+                            r.unwrap_or_else(|| Err(Failure::internal("save thread stopped"))),
+                        )
+                    },
+                ));
+            }
+            Message::Saved(Ok(settings)) => {
+                self.saved = true;
+                self.checking = true;
+                return Action::Go(Nav::ApplySettings(Box::new(settings)));
+            }
+            Message::Saved(Err(e)) => self.error = Some(e),
+        }
+        Action::None
     }
 
-    pub fn view<'a>(&'a self, _ctx: &'a Ctx) -> Element<'a, Message> {
-        text("").into()
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        let tr = ctx.tr;
+        let lang = ctx.lang();
+        let rows = column(CLASSES.iter().enumerate().map(|(i, class)| {
+            let found = self.diagnoses.iter().find(|d| d.class == *class);
+            let (state, tone) = match found.and_then(Diagnosis::backend) {
+                Some(Backend::Real) => (tr.t("devices.ready_real"), Tone::Good),
+                Some(Backend::Simulated) => (tr.t("devices.simulated"), Tone::Info),
+                None if found.is_none() => (tr.t("devices.checking"), Tone::Info),
+                None => (tr.t("devices.not_ready"), Tone::Bad),
+            };
+            let detail = found
+                .and_then(|d| d.found.as_ref().map(|info| info.to_string()))
+                .unwrap_or_default();
+            let advice = found.and_then(|d| d.advice(lang));
+            let modes: Vec<ModeChoice> = [Mode::Auto, Mode::Real, Mode::Simulated]
+                .into_iter()
+                .map(|m| ModeChoice(m, lang))
+                .collect();
+            let class = *class;
+            container(
+                column![
+                    row![
+                        text(class_name(class, lang))
+                            .size(theme::HEADING)
+                            .width(Length::Fill),
+                        container(text(state).size(theme::BODY))
+                            .padding([4, 10])
+                            .style(theme::banner(tone)),
+                        pick_list(
+                            modes,
+                            Some(ModeChoice(mode_of(&self.draft, class), lang)),
+                            move |m| { Message::Mode(class, m) }
+                        )
+                        .text_size(theme::BODY)
+                        .padding(8),
+                    ]
+                    .spacing(theme::GAP)
+                    .align_y(Alignment::Center),
+                ]
+                .push(
+                    (!detail.is_empty())
+                        .then(|| text(detail).size(theme::SMALL).style(theme::muted)),
+                )
+                .push(advice.map(|a| text(a).size(theme::BODY).style(theme::tone_text(Tone::Bad))))
+                .spacing(6),
+            )
+            .padding(12)
+            .width(Length::Fill)
+            .style(if i == self.selected {
+                theme::selected_panel
+            } else {
+                theme::panel
+            })
+            .into()
+        }))
+        .spacing(8);
+        let kiosk = &self.draft.kiosk;
+        let number = |label: String, value: u32, less: Message, more: Message| {
+            row![
+                text(label).size(theme::BODY).width(Length::Fixed(260.0)),
+                button(text("−").size(theme::BODY))
+                    .on_press(less)
+                    .padding([6, 16])
+                    .style(button::secondary),
+                text(value.to_string())
+                    .size(theme::HEADING)
+                    .width(Length::Fixed(60.0))
+                    .align_x(Alignment::Center),
+                button(text("+").size(theme::BODY))
+                    .on_press(more)
+                    .padding([6, 16])
+                    .style(button::secondary),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center)
+        };
+        let langs = vec![LangChoice(Lang::Id), LangChoice(Lang::En)];
+        let settings = column![
+            text(tr.t("devices.settings")).size(theme::HEADING),
+            number(
+                tr.t("devices.desk"),
+                kiosk.desk,
+                Message::Desk(kiosk.desk.saturating_sub(1)),
+                Message::Desk(kiosk.desk + 1)
+            ),
+            number(
+                tr.t("devices.idle_minutes"),
+                kiosk.idle_logout_minutes,
+                Message::Idle(kiosk.idle_logout_minutes.saturating_sub(1)),
+                Message::Idle(kiosk.idle_logout_minutes + 1)
+            ),
+            checkbox(kiosk.announce)
+                .label(tr.t("devices.announce"))
+                .on_toggle(Message::Announce)
+                .text_size(theme::BODY)
+                .size(24),
+            row![
+                text(tr.t("devices.language"))
+                    .size(theme::BODY)
+                    .width(Length::Fixed(260.0)),
+                pick_list(langs, Some(LangChoice(kiosk.language)), Message::Language)
+                    .text_size(theme::BODY)
+                    .padding(8),
+            ]
+            .align_y(Alignment::Center),
+            row![
+                button(text(tr.t("devices.save")).size(theme::BODY))
+                    .on_press(Message::Save)
+                    .padding(theme::BUTTON_PADDING)
+                    .style(button::primary),
+                button(text(tr.t("devices.test_call")).size(theme::BODY))
+                    .on_press(Message::TestCall)
+                    .padding(theme::BUTTON_PADDING)
+                    .style(button::secondary),
+                button(text(tr.t("devices.check")).size(theme::BODY))
+                    .on_press_maybe((!self.checking).then_some(Message::Check))
+                    .padding(theme::BUTTON_PADDING)
+                    .style(button::secondary),
+            ]
+            .spacing(theme::GAP),
+        ]
+        .push(self.saved.then(|| {
+            text(tr.t("devices.saved"))
+                .size(theme::BODY)
+                .style(theme::tone_text(Tone::Good))
+        }))
+        .push(self.error.as_ref().map(|e| {
+            text(e.text(lang))
+                .size(theme::BODY)
+                .style(theme::tone_text(Tone::Bad))
+        }))
+        .spacing(theme::GAP)
+        .width(Length::FillPortion(2));
+        column![
+            text(tr.t("devices.title")).size(theme::TITLE),
+            row![
+                scrollable(rows)
+                    .width(Length::FillPortion(3))
+                    .height(Length::Fill),
+                settings
+            ]
+            .spacing(theme::GAP * 2.0),
+            text(tr.t("devices.keys"))
+                .size(theme::SMALL)
+                .style(theme::muted),
+        ]
+        .spacing(theme::GAP)
+        .into()
     }
 
     pub fn subscription(&self, _ctx: &Ctx) -> Subscription<Message> {
-        Subscription::none()
+        iced::time::every(RECHECK).map(|_| Message::Check)
     }
 
-    pub fn shortcut(&self, _key: &Key, _modifiers: Modifiers) -> Option<Message> {
-        None
+    pub fn shortcut(&self, key: &Key, modifiers: Modifiers) -> Option<Message> {
+        match key.as_ref() {
+            Key::Character("s") if modifiers.control() => Some(Message::Save),
+            Key::Character("r") => Some(Message::Check),
+            Key::Character("a") => Some(Message::TestCall),
+            Key::Character("m") => Some(Message::CycleMode),
+            Key::Named(Named::ArrowDown) => Some(Message::Select(self.selected + 1)),
+            Key::Named(Named::ArrowUp) => Some(Message::Select(self.selected.saturating_sub(1))),
+            _ => None,
+        }
+    }
+}
+
+/// Runs the doctor on a thread of its own (probing a pad takes about a second).
+fn check(settings: DeviceSettings) -> Task<Message> {
+    Task::perform(blocking(move || doctor::diagnose(&settings)), |d| {
+        Message::Checked(d.unwrap_or_default())
+    })
+}
+
+/// Runs `f` on a new thread; the future resolves with its result (`None`: the thread died).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = iced::futures::channel::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.await.ok()
+}
+
+#[derive(Debug)]
+struct SaveFailed(String);
+
+impl Localize for SaveFailed {
+    fn localize(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Id => format!("Pengaturan tidak dapat disimpan: {}", self.0),
+            Lang::En => format!("The settings cannot be saved: {}", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::screen::testing::{Fixture, run, settle, simulator};
+
+    fn all_simulated(f: &mut Fixture) {
+        for class in CLASSES {
+            set_mode(&mut f.ctx.settings, class, Mode::Simulated);
+        }
+    }
+
+    #[test]
+    fn the_doctor_runs_on_open_and_settings_are_saved_and_applied() {
+        let mut f = Fixture::new();
+        all_simulated(&mut f);
+        let (mut state, task) = State::new(&f.ctx);
+        for m in run(task) {
+            state.update(m, &f.ctx);
+        }
+        assert_eq!(state.diagnoses.len(), 5);
+        assert!(
+            state
+                .diagnoses
+                .iter()
+                .all(|d| d.backend() == Some(Backend::Simulated))
+        );
+
+        // The keyboard changes the selected class's mode: simulated -> auto.
+        state.update(Message::Select(1), &f.ctx);
+        state.update(Message::CycleMode, &f.ctx);
+        assert_eq!(state.draft.face_camera.mode, Mode::Auto);
+        state.update(Message::Desk(3), &f.ctx);
+        state.update(Message::Idle(0), &f.ctx);
+        assert_eq!(state.draft.kiosk.idle_logout_minutes, 1, "kept in range");
+        match settle(&mut state, Message::Save, &f.ctx, State::update) {
+            Some(Nav::ApplySettings(saved)) => {
+                assert_eq!(saved.kiosk.desk, 3);
+                assert_eq!(saved.face_camera.mode, Mode::Auto);
+            }
+            other => panic!("expected the settings to be applied, got {other:?}"),
+        }
+        let on_disk = DeviceSettings::load(&f.ctx.paths.data_dir).expect("settings file");
+        assert_eq!(on_disk.kiosk.desk, 3);
+        assert_eq!(on_disk.face_camera.mode, Mode::Auto);
+    }
+
+    #[test]
+    fn a_failed_save_is_shown() {
+        let mut f = Fixture::new();
+        all_simulated(&mut f);
+        f.ctx.paths.data_dir = f.ctx.paths.data_dir.join("missing/dir");
+        let (mut state, _) = State::new(&f.ctx);
+        assert!(settle(&mut state, Message::Save, &f.ctx, State::update).is_none());
+        let shown = state
+            .error
+            .as_ref()
+            .map(|e| e.text(Lang::Id))
+            .unwrap_or_default();
+        assert!(
+            shown.starts_with("Pengaturan tidak dapat disimpan"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_view_lists_every_device_class_and_saves_by_its_button() {
+        let mut f = Fixture::new();
+        all_simulated(&mut f);
+        let (mut state, task) = State::new(&f.ctx);
+        for m in run(task) {
+            state.update(m, &f.ctx);
+        }
+        let mut ui = simulator(state.view(&f.ctx));
+        for name in [
+            "Pemindai sidik jari",
+            "Kamera wajah",
+            "Kamera iris",
+            "Pembaca kartu pintar",
+            "Bantalan tanda tangan",
+        ] {
+            assert!(ui.find(name).is_ok(), "{name}");
+        }
+        ui.click("Simpan [Ctrl+S]").expect("save button");
+        assert!(matches!(ui.into_messages().next(), Some(Message::Save)));
     }
 }
