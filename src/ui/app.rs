@@ -517,12 +517,7 @@ impl App {
         Subscription::batch([
             screen,
             benchmark,
-            keyboard::listen().filter_map(|event| match event {
-                keyboard::Event::KeyPressed { key, modifiers, .. } => {
-                    Some(Message::Key(key, modifiers))
-                }
-                _ => None,
-            }),
+            event::listen_with(shortcut_key),
             event::listen_with(activity),
             window::close_requests().map(Message::CloseRequested),
             iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick),
@@ -694,6 +689,37 @@ fn notice_bar<'a>(tone: Tone, message: String) -> Element<'a, Message> {
         .into()
 }
 
+/// Key presses the kiosk acts on. Keys a focused text field uses (letters, space, Enter to
+/// submit) reach the screens only when no widget took them; Tab, Escape, the function keys and
+/// Ctrl combinations mean nothing in a text field, so they work while typing too.
+fn shortcut_key(event: iced::Event, status: event::Status, _window: window::Id) -> Option<Message> {
+    let iced::Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event else {
+        return None;
+    };
+    let always = match &key {
+        Key::Named(named) => matches!(
+            named,
+            Named::Tab
+                | Named::Escape
+                | Named::F1
+                | Named::F2
+                | Named::F3
+                | Named::F4
+                | Named::F5
+                | Named::F6
+                | Named::F7
+                | Named::F8
+                | Named::F9
+                | Named::F10
+                | Named::F11
+                | Named::F12
+        ),
+        Key::Character(_) => modifiers.control(),
+        _ => false,
+    };
+    (always || status == event::Status::Ignored).then_some(Message::Key(key, modifiers))
+}
+
 /// Input that counts as activity for the idle logout.
 fn activity(event: iced::Event, _status: event::Status, _window: window::Id) -> Option<Message> {
     match event {
@@ -762,14 +788,21 @@ fn diagnose(settings: DeviceSettings) -> Task<Message> {
     )
 }
 
-/// Runs the kiosk.
-pub fn run(options: Options) -> anyhow::Result<()> {
+/// The kiosk as an iced program: what [`run`] runs, and what the end-to-end tests drive in
+/// iced_test's emulator.
+pub fn program(
+    options: Options,
+) -> iced::Daemon<impl iced::Program<State = App, Message = Message, Theme = Theme>> {
     iced::daemon(move || App::boot(options.clone()), App::update, App::view)
         .title(App::title)
         .theme(App::theme)
         .subscription(App::subscription)
         .default_font(iced::Font::with_name("Fira Sans"))
-        .run()?;
+}
+
+/// Runs the kiosk.
+pub fn run(options: Options) -> anyhow::Result<()> {
+    program(options).run()?;
     Ok(())
 }
 
@@ -779,3 +812,78 @@ pub fn default_paths(data_dir: PathBuf, key_file: PathBuf) -> Paths {
 }
 
 pub use screen::Nav as Navigation;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::screen::testing::Fixture;
+
+    /// An app on the fixture's station, logged in as the operator, at the queue.
+    fn app(f: Fixture) -> (App, Fixture) {
+        let options = Options {
+            paths: f.ctx.paths.clone(),
+            windowed: true,
+            lang: Some(Lang::Id),
+            applicant_window: false,
+            fast_devices: true,
+            exit_at_login: false,
+        };
+        let (mut app, _) = App::boot(options);
+        app.ctx.db = f.ctx.db.clone();
+        app.ctx.backends = Backends::simulated();
+        let _ = app.go(Nav::LoggedIn(f.operator.clone()));
+        (app, f)
+    }
+
+    #[test]
+    fn global_keys_switch_language_navigate_and_log_out() {
+        let (mut app, _f) = app(Fixture::new());
+        assert!(matches!(app.screen, Screen::Queue(_)));
+        let _ = app.update(Message::Key(Key::Named(Named::F2), Modifiers::empty()));
+        assert_eq!(app.ctx.lang(), Lang::En);
+        let _ = app.update(Message::Key(Key::Named(Named::F9), Modifiers::empty()));
+        assert!(matches!(app.screen, Screen::Devices(_)));
+        let _ = app.update(Message::Key(Key::Named(Named::F8), Modifiers::empty()));
+        assert!(matches!(app.screen, Screen::Register(_)));
+        let _ = app.update(Message::Key(Key::Named(Named::F12), Modifiers::empty()));
+        assert!(app.panel, "the applicant panel is shown");
+        let _ = app.update(Message::Key(Key::Character("l".into()), Modifiers::CTRL));
+        assert!(app.ctx.user.is_none());
+        assert!(matches!(app.screen, Screen::Login(_)));
+        // Logged out, the navigation keys do nothing.
+        let _ = app.update(Message::Key(Key::Named(Named::F8), Modifiers::empty()));
+        assert!(matches!(app.screen, Screen::Login(_)));
+    }
+
+    #[test]
+    fn idle_time_warns_then_logs_out() {
+        let (mut app, _f) = app(Fixture::new());
+        let limit = Duration::from_secs(u64::from(app.ctx.settings.kiosk.idle_logout_minutes) * 60);
+        app.last_activity = Instant::now() - limit + Duration::from_secs(30);
+        let _ = app.update(Message::Tick);
+        assert!(
+            app.ctx.user.is_some(),
+            "still logged in during the countdown"
+        );
+        let left = app.idle_left().expect("a countdown");
+        assert!(left <= IDLE_WARNING && left > Duration::ZERO);
+        // Activity resets the countdown.
+        let _ = app.update(Message::Activity);
+        assert!(app.idle_left().expect("countdown") > IDLE_WARNING);
+        app.last_activity = Instant::now() - limit;
+        let _ = app.update(Message::Tick);
+        assert!(app.ctx.user.is_none(), "logged out");
+        assert!(matches!(app.screen, Screen::Login(_)));
+        assert!(app.notice.is_some(), "the login screen says why");
+    }
+
+    #[test]
+    fn the_operator_window_cannot_be_closed_in_kiosk_mode() {
+        let (mut app, _f) = app(Fixture::new());
+        app.options.windowed = false;
+        let id = app.operator.expect("operator window");
+        let _ = app.update(Message::CloseRequested(id));
+        // Still there: the state is unchanged and nobody was logged out.
+        assert!(app.ctx.user.is_some());
+    }
+}

@@ -16,7 +16,7 @@ pub mod screen;
 pub mod theme;
 pub mod widget;
 
-pub use app::{App, Message, Options};
+pub use app::{App, Message, Options, program};
 
 /// Runs the kiosk until the operator quits (or the session ends, in kiosk mode, never).
 pub fn run(options: Options) -> anyhow::Result<()> {

@@ -1,0 +1,218 @@
+//! End to end through the kiosk as an iced program, in iced_test's emulator: the real boot,
+//! update, view, tasks and subscriptions (storage thread, simulated devices through the real
+//! drivers), driven by clicking visible text and typing keys as the operator would.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use iced::Size;
+use iced_test::emulator::{self, Emulator, Mode};
+use iced_test::futures::futures::channel::mpsc;
+use iced_test::{Instruction, program::Program};
+use rekam::devices::{DeviceSettings, Mode as DeviceMode};
+use rekam::store::{NewUser, Paths, Role, StationSetup, Store, SystemClock};
+use rekam::ui::{Options, program};
+use zeroize::Zeroizing;
+
+const PASSWORD: &str = "rahasia-123";
+
+/// A set-up station with an operator, every device class on its simulator.
+fn station(dir: &std::path::Path) -> Paths {
+    let paths = Paths {
+        data_dir: dir.join("data"),
+        key_file: dir.join("station.key"),
+    };
+    std::fs::create_dir_all(&paths.data_dir).expect("data dir");
+    let mut store = Store::setup(
+        &paths,
+        &StationSetup {
+            kecamatan_code: "331301".into(),
+            station_id: "01".into(),
+            supervisor: NewUser {
+                username: "kasi".into(),
+                full_name: "Sri Wahyuni".into(),
+                nip: None,
+                role: Role::Supervisor,
+                password: Zeroizing::new(PASSWORD.into()),
+            },
+        },
+        Arc::new(SystemClock),
+    )
+    .expect("setup");
+    let supervisor = store.authenticate("kasi", PASSWORD).expect("supervisor");
+    store
+        .create_user(
+            &supervisor,
+            &NewUser {
+                username: "budi".into(),
+                full_name: "Budi Santoso".into(),
+                nip: None,
+                role: Role::Operator,
+                password: Zeroizing::new(PASSWORD.into()),
+            },
+        )
+        .expect("operator");
+    drop(store);
+    let mut settings = DeviceSettings::default();
+    settings.fingerprint.mode = DeviceMode::Simulated;
+    settings.face_camera.mode = DeviceMode::Simulated;
+    settings.iris_camera.mode = DeviceMode::Simulated;
+    settings.smartcard.mode = DeviceMode::Simulated;
+    settings.signature_pad.mode = DeviceMode::Simulated;
+    settings.kiosk.announce = false;
+    settings.save(&paths.data_dir).expect("settings");
+    paths
+}
+
+/// Drives a program in the emulator: every action it asks for is performed; instructions wait
+/// for the program to be ready.
+struct Driver<P: Program + 'static> {
+    program: P,
+    emulator: Emulator<P>,
+    events: mpsc::Receiver<emulator::Event<P>>,
+}
+
+impl<P: Program + 'static> Driver<P> {
+    fn new(program: P) -> Self {
+        let (tx, events) = mpsc::channel(1024);
+        let emulator = Emulator::new(tx, &program, Mode::Zen, Size::new(1366.0, 768.0));
+        let mut driver = Driver {
+            program,
+            emulator,
+            events,
+        };
+        assert!(driver.settle(Duration::from_secs(20)), "the kiosk boots");
+        driver
+    }
+
+    /// Performs actions until the program says Ready (true) or an instruction failed (false);
+    /// gives up after `limit`.
+    fn settle(&mut self, limit: Duration) -> bool {
+        let end = Instant::now() + limit;
+        while Instant::now() < end {
+            match self.events.try_next() {
+                Ok(Some(emulator::Event::Action(action))) => {
+                    self.emulator.perform(&self.program, action)
+                }
+                Ok(Some(emulator::Event::Ready)) => return true,
+                Ok(Some(emulator::Event::Failed(_))) => return false,
+                Ok(None) => return false,
+                Err(_) => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+        false
+    }
+
+    /// Keeps the program running (subscriptions deliver) for `d`.
+    fn idle(&mut self, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end {
+            match self.events.try_next() {
+                Ok(Some(emulator::Event::Action(action))) => {
+                    self.emulator.perform(&self.program, action)
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => return,
+                Err(_) => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+    }
+
+    fn run(&mut self, line: &str) -> bool {
+        let instruction = Instruction::parse(line).unwrap_or_else(|e| panic!("{line}: {e:?}"));
+        self.emulator.run(&self.program, instruction);
+        self.settle(Duration::from_secs(30))
+    }
+
+    /// Runs an instruction that must succeed.
+    fn must(&mut self, line: &str) {
+        assert!(self.run(line), "failed: {line}");
+    }
+
+    /// Clicks the widget with the id `id` (text inputs, containers): the emulator targets text
+    /// and points only, so the point is found by laying the current view out in a simulator of
+    /// the same size and font.
+    fn click_id(&mut self, id: &'static str) {
+        let view = self.emulator.view(&self.program);
+        let mut simulator = iced_test::Simulator::with_size(
+            iced::Settings::default(),
+            Size::new(1366.0, 768.0),
+            view,
+        );
+        let bounds = simulator
+            .find(iced_test::selector::id(id))
+            .unwrap_or_else(|e| panic!("no widget {id}: {e:?}"))
+            .visible_bounds()
+            .unwrap_or_else(|| panic!("widget {id} is not visible"));
+        drop(simulator);
+        let centre = bounds.center();
+        self.must(&format!("click ({}, {})", centre.x, centre.y));
+    }
+
+    /// Waits until `text` is on screen, letting devices and storage work meanwhile.
+    fn wait_for(&mut self, text: &str, limit: Duration) {
+        let end = Instant::now() + limit;
+        loop {
+            if self.run(&format!("expect {text:?}")) {
+                return;
+            }
+            assert!(
+                Instant::now() < end,
+                "{text:?} did not appear within {limit:?}"
+            );
+            self.idle(Duration::from_millis(100));
+        }
+    }
+
+    fn state(self) -> P::State {
+        self.emulator.into_state().0
+    }
+}
+
+fn options(paths: Paths) -> Options {
+    Options {
+        paths,
+        windowed: true,
+        lang: Some(rekam::Lang::Id),
+        applicant_window: false,
+        fast_devices: true,
+        exit_at_login: false,
+    }
+}
+
+#[test]
+fn first_start_opens_station_setup() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = Paths {
+        data_dir: dir.path().join("data"),
+        key_file: dir.path().join("station.key"),
+    };
+    let mut ui = Driver::new(program(options(paths)));
+    ui.wait_for("Penyiapan stasiun perekaman", Duration::from_secs(10));
+}
+
+#[test]
+fn login_then_queue_call_and_serve() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = station(dir.path());
+    let mut ui = Driver::new(program(options(paths)));
+    ui.wait_for("Masuk", Duration::from_secs(10));
+    // The username field has the focus when the login screen opens.
+    ui.must("type \"budi\"");
+    assert!(ui.run("expect \"budi\""), "the username was typed");
+    ui.click_id("login-password");
+    ui.must(&format!("type {PASSWORD:?}"));
+    ui.must("type enter");
+    ui.wait_for("Antrean", Duration::from_secs(10));
+    ui.must("click \"Ambil nomor antrean [T]\"");
+    ui.wait_for("Nomor baru: A-001", Duration::from_secs(5));
+    ui.must("click \"Panggil berikutnya [Spasi]\"");
+    ui.wait_for("Sedang dipanggil", Duration::from_secs(5));
+    ui.must("click \"Layani [Enter]\"");
+    ui.idle(Duration::from_millis(300));
+    let app = ui.state();
+    assert!(
+        matches!(app.screen, rekam::ui::app::Screen::Intake(_)),
+        "the intake screen is open"
+    );
+}
