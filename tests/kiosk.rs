@@ -209,10 +209,54 @@ fn login_then_queue_call_and_serve() {
     ui.must("click \"Panggil berikutnya [Spasi]\"");
     ui.wait_for("Sedang dipanggil", Duration::from_secs(5));
     ui.must("click \"Layani [Enter]\"");
-    ui.idle(Duration::from_millis(300));
+    ui.wait_for("Isi data contoh (latihan) [F7]", Duration::from_secs(5));
     let app = ui.state();
     assert!(
         matches!(app.screen, rekam::ui::app::Screen::Intake(_)),
         "the intake screen is open"
+    );
+}
+
+/// From the ticket to the proof of recording: every screen of the procedure, with the simulated
+/// devices delivering through the real drivers.
+#[test]
+fn a_whole_recording_from_ticket_to_proof() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = station(dir.path());
+    let data_dir = paths.data_dir.clone();
+    let mut ui = Driver::new(program(options(paths)));
+    ui.wait_for("Masuk", Duration::from_secs(10));
+    ui.must("type \"budi\"");
+    ui.click_id("login-password");
+    ui.must(&format!("type {PASSWORD:?}"));
+    ui.must("type enter");
+    ui.wait_for("Antrean", Duration::from_secs(10));
+    ui.must("click \"Ambil nomor antrean [T]\"");
+    ui.wait_for("Nomor baru: A-001", Duration::from_secs(5));
+    ui.must("click \"Panggil berikutnya [Spasi]\"");
+    ui.wait_for("Layani [Enter]", Duration::from_secs(5));
+    ui.must("click \"Layani [Enter]\"");
+
+    // Intake: the training sample fills the file; accepted, it is registered.
+    ui.wait_for("Isi data contoh (latihan) [F7]", Duration::from_secs(5));
+    ui.must("click \"Isi data contoh (latihan) [F7]\"");
+    ui.wait_for("Formulir diisi dengan data contoh untuk latihan.", Duration::from_secs(5));
+    ui.must("click \"Terima berkas [Ctrl+Enter]\"");
+
+    // Verification: the supervisor signs in at the desk and verifies and validates.
+    ui.wait_for("Masuk sebagai supervisor [Enter]", Duration::from_secs(10));
+    ui.click_id("verify-username");
+    ui.must("type \"kasi\"");
+    ui.click_id("verify-password");
+    ui.must(&format!("type {PASSWORD:?}"));
+    ui.must("click \"Masuk sebagai supervisor [Enter]\"");
+    ui.wait_for("Verifikasi dan validasi [Enter]", Duration::from_secs(10));
+    ui.must("click \"Verifikasi dan validasi [Enter]\"");
+
+    let _ = data_dir;
+    let app = ui.state();
+    assert!(
+        matches!(app.screen, rekam::ui::app::Screen::Face(_)),
+        "the face screen is open"
     );
 }
