@@ -16,7 +16,6 @@ use zeroize::Zeroizing;
 
 use crate::domain::ServiceType;
 use crate::domain::service::{Check, Need, Requirement};
-use crate::domain::sop::SopStep;
 use crate::store::{ManualClock, NewUser, Paths, Role, StationSetup, Store, StoreError, User};
 use crate::workflow::{CaptureContent, CaptureInput, CheckOutcome, ExceptionKind, Modality, Step};
 use crate::{Lang, Localize};
@@ -53,15 +52,9 @@ pub struct DayPlan {
     pub date: NaiveDate,
 }
 
-/// Time spent on one SOP step over the day (simulated desk time).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepStats {
-    pub step: SopStep,
-    pub count: usize,
-    pub median: Duration,
-    pub slowest: Duration,
-    pub standard: Duration,
-}
+/// Time spent on one SOP step over the day (simulated desk time): the same figures as the
+/// supervisor's day view.
+pub use crate::workflow::day::StepStats;
 
 /// What the day came to.
 #[derive(Debug, Clone, Default)]
@@ -156,7 +149,7 @@ struct Day<'a> {
     op: &'a User,
     rng: Rng,
     summary: DaySummary,
-    durations: BTreeMap<SopStep, Vec<Duration>>,
+    timings: Vec<crate::workflow::timing::SopTiming>,
 }
 
 impl Day<'_> {
@@ -291,14 +284,8 @@ impl Day<'_> {
         self.store.archive(self.op, request)?;
         self.summary.served += 1;
 
-        for t in self.store.sop_timings(request)? {
-            self.record_timing(t.step, t.actual);
-        }
+        self.timings.extend(self.store.sop_timings(request)?);
         Ok(())
-    }
-
-    fn record_timing(&mut self, step: SopStep, actual: Duration) {
-        self.durations.entry(step).or_default().push(actual);
     }
 }
 
@@ -352,7 +339,7 @@ pub fn run_day(
             officer,
             ..DaySummary::default()
         },
-        durations: BTreeMap::new(),
+        timings: Vec::new(),
     };
     for n in 0..plan.applicants {
         let a = applicant(plan.seed, n, &kecamatan, plan.date);
@@ -361,20 +348,7 @@ pub fn run_day(
         progress(n + 1, plan.applicants);
     }
     let mut summary = day.summary;
-    summary.steps = day
-        .durations
-        .into_iter()
-        .map(|(step, mut d)| {
-            d.sort();
-            StepStats {
-                step,
-                count: d.len(),
-                median: d[d.len() / 2],
-                slowest: d[d.len() - 1],
-                standard: step.standard(),
-            }
-        })
-        .collect();
+    summary.steps = crate::workflow::day::step_stats(day.timings);
     summary.wall = wall.elapsed();
     Ok(summary)
 }
