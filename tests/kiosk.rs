@@ -164,6 +164,23 @@ impl<P: Program + 'static> Driver<P> {
         }
     }
 
+    /// Clicks `click` (again while it has no effect yet: a button is enabled only once its
+    /// device or storage work is done) until `until` is on screen.
+    fn advance(&mut self, click: &str, until: &str, limit: Duration) {
+        let end = Instant::now() + limit;
+        loop {
+            if self.run(&format!("expect {until:?}")) {
+                return;
+            }
+            assert!(
+                Instant::now() < end,
+                "{until:?} did not appear within {limit:?} (clicking {click:?})"
+            );
+            let _ = self.run(&format!("click {click:?}"));
+            self.idle(Duration::from_millis(300));
+        }
+    }
+
     fn state(self) -> P::State {
         self.emulator.into_state().0
     }
@@ -240,7 +257,10 @@ fn a_whole_recording_from_ticket_to_proof() {
     // Intake: the training sample fills the file; accepted, it is registered.
     ui.wait_for("Isi data contoh (latihan) [F7]", Duration::from_secs(5));
     ui.must("click \"Isi data contoh (latihan) [F7]\"");
-    ui.wait_for("Formulir diisi dengan data contoh untuk latihan.", Duration::from_secs(5));
+    ui.wait_for(
+        "Formulir diisi dengan data contoh untuk latihan.",
+        Duration::from_secs(5),
+    );
     ui.must("click \"Terima berkas [Ctrl+Enter]\"");
 
     // Verification: the supervisor signs in at the desk and verifies and validates.
@@ -253,10 +273,64 @@ fn a_whole_recording_from_ticket_to_proof() {
     ui.wait_for("Verifikasi dan validasi [Enter]", Duration::from_secs(10));
     ui.must("click \"Verifikasi dan validasi [Enter]\"");
 
-    let _ = data_dir;
-    let app = ui.state();
-    assert!(
-        matches!(app.screen, rekam::ui::app::Screen::Face(_)),
-        "the face screen is open"
+    // Face: the simulated camera streams; the checks pass and the photo is taken by itself.
+    ui.wait_for("Ambil foto [Spasi]", Duration::from_secs(10));
+    ui.advance("Simpan [Enter]", "Pindai [Spasi]", Duration::from_secs(60));
+
+    // Fingerprints: right four, left four, thumbs; each slap scanned, segmented and accepted.
+    ui.advance("Terima [Enter]", "Ambil [Spasi]", Duration::from_secs(120));
+
+    // Iris: right then left eye.
+    ui.advance("Terima [Enter]", "Hapus [C]", Duration::from_secs(60));
+
+    // Signature: the simulated applicant signs on the simulated pad; saved once drawn.
+    ui.advance("Simpan [Enter]", "Setujui [Enter]", Duration::from_secs(60));
+
+    // Review, then the proof of recording, handed over.
+    ui.advance(
+        "Setujui [Enter]",
+        "Serahkan bukti dan selesai [Enter]",
+        Duration::from_secs(60),
     );
+    ui.advance(
+        "Serahkan bukti dan selesai [Enter]",
+        "Panggil berikutnya [Spasi]",
+        Duration::from_secs(60),
+    );
+    drop(ui);
+
+    // What the station now holds: an archived request with every capture, and its proof. The
+    // kiosk's storage thread lets the directory go once its last handle is dropped.
+    let paths = Paths {
+        data_dir: data_dir.clone(),
+        key_file: dir.path().join("station.key"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let store = loop {
+        match Store::open(&paths, Arc::new(SystemClock)) {
+            Ok(store) => break store,
+            Err(rekam::store::StoreError::Locked { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("the station does not open after the kiosk: {e}"),
+        }
+    };
+    let request = store.request(1).expect("query").expect("request 1");
+    assert_eq!(request.step, rekam::workflow::Step::Archived);
+    let register = request.register_number.clone().expect("a register number");
+    let count =
+        |m: rekam::workflow::Modality| request.captures.iter().filter(|c| c.modality == m).count();
+    assert_eq!(count(rekam::workflow::Modality::Face), 1);
+    assert_eq!(count(rekam::workflow::Modality::Finger), 10);
+    assert_eq!(count(rekam::workflow::Modality::Iris), 2);
+    assert_eq!(count(rekam::workflow::Modality::Signature), 1);
+    let face = request
+        .captures
+        .iter()
+        .find(|c| c.modality == rekam::workflow::Modality::Face)
+        .expect("face");
+    assert_eq!(face.format.as_deref(), Some("jpeg"));
+    let proof = std::fs::read(data_dir.join("proofs").join(format!("{register}.pdf")))
+        .expect("the proof of recording was saved");
+    assert!(proof.starts_with(b"%PDF"));
 }
