@@ -261,7 +261,7 @@ impl App {
             }
             Ok(None) => {
                 self.screen = Screen::Setup(setup::State::new(&self.ctx));
-                Task::none()
+                iced::widget::operation::focus("setup-kecamatan")
             }
             Err(e) => {
                 self.screen = Screen::Broken(e);
@@ -637,7 +637,7 @@ impl App {
                 .padding([8, 12])
                 .style(button::secondary)
         };
-        let mut bar = row![text(tr.t("app.title")).size(theme::HEADING)]
+        let mut bar = row![text(tr.t("app.brand")).size(theme::HEADING)]
             .push(station)
             .push(space::horizontal())
             .spacing(theme::GAP)
@@ -714,9 +714,8 @@ fn shortcut_key(event: iced::Event, status: event::Status, _window: window::Id) 
                 | Named::F11
                 | Named::F12
         ),
-        Key::Character(_) => modifiers.control(),
         _ => false,
-    };
+    } || modifiers.control();
     (always || status == event::Status::Ignored).then_some(Message::Key(key, modifiers))
 }
 

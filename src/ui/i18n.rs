@@ -33,6 +33,10 @@ pub(crate) const CATALOGS: &[(&str, &str)] = &[
     ("fingers", include_str!("../../assets/i18n/fingers.toml")),
     ("iris", include_str!("../../assets/i18n/iris.toml")),
     (
+        "exception",
+        include_str!("../../assets/i18n/exception.toml"),
+    ),
+    (
         "signature",
         include_str!("../../assets/i18n/signature.toml"),
     ),

@@ -310,12 +310,12 @@ impl State {
                     .on_press(Message::TestCall)
                     .padding(theme::BUTTON_PADDING)
                     .style(button::secondary),
-                button(text(tr.t("devices.check")).size(theme::BODY))
-                    .on_press_maybe((!self.checking).then_some(Message::Check))
-                    .padding(theme::BUTTON_PADDING)
-                    .style(button::secondary),
             ]
             .spacing(theme::GAP),
+            button(text(tr.t("devices.check")).size(theme::BODY))
+                .on_press_maybe((!self.checking).then_some(Message::Check))
+                .padding(theme::BUTTON_PADDING)
+                .style(button::secondary),
         ]
         .push(self.saved.then(|| {
             text(tr.t("devices.saved"))

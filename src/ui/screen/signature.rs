@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use iced::keyboard::{Key, Modifiers, key::Named};
-use iced::widget::{button, column, container, row, text, text_input};
+use iced::widget::{button, column, container, row, text};
 use iced::{Element, Length, Subscription, Task};
 use rekam_device::{Backend, DeviceClass, DeviceInfo};
 use rekam_signature::{PadCapabilities, PadEvent, PenSample, StrokeBuilder};
@@ -25,6 +25,7 @@ use crate::ui::applicant::{Guide, Show};
 use crate::ui::db::Failure;
 use crate::ui::device::{self, DeviceProblem, Link, PadKey, PadUpdate};
 use crate::ui::theme::{self, Tone};
+use crate::ui::widget::exception;
 use crate::ui::widget::header::{self, Stage};
 use crate::ui::widget::strokes::{self, Drawing};
 use crate::workflow::{CaptureContent, CaptureInput, ExceptionKind, Modality, RequestView};
@@ -38,13 +39,6 @@ pub const FORMAT: &str = "isdv4-strokes-json";
 enum Notice {
     Device(DeviceProblem),
     Failure(Failure),
-}
-
-#[derive(Debug, Clone)]
-struct ExceptionForm {
-    kind: ExceptionKind,
-    reason: String,
-    missing_reason: bool,
 }
 
 #[derive(Debug)]
@@ -61,7 +55,7 @@ pub struct State {
     pen_down: bool,
     /// The operator cleared the pad: the applicant signs again.
     cleared: bool,
-    form: Option<ExceptionForm>,
+    form: Option<exception::Form>,
     busy: bool,
     notice: Option<Notice>,
 }
@@ -73,12 +67,8 @@ pub enum Message {
     Save,
     Saved(Result<(), Failure>),
     OpenException,
-    /// Up (-1) or down (+1) through the kinds.
-    StepKind(i8),
-    Kind(ExceptionKind),
-    Reason(String),
-    SaveException,
-    CloseException,
+    /// The open exception form.
+    Exception(exception::Message),
 }
 
 /// The pad's capabilities as its driver describes them when it connects ("surface" is
@@ -164,44 +154,8 @@ impl State {
                 self.notice = Some(Notice::Failure(e));
                 Action::None
             }
-            Message::OpenException => {
-                if self.busy || self.form.is_some() {
-                    return Action::None;
-                }
-                self.form = Some(ExceptionForm {
-                    kind: ExceptionKind::Unable,
-                    reason: String::new(),
-                    missing_reason: false,
-                });
-                Action::Run(iced::widget::operation::focus(REASON))
-            }
-            Message::StepKind(step) => {
-                if let Some(form) = &mut self.form {
-                    let all = ExceptionKind::ALL;
-                    let i = all.iter().position(|k| *k == form.kind).unwrap_or(0) as i64;
-                    let n = all.len() as i64;
-                    form.kind = all[(i + i64::from(step)).rem_euclid(n) as usize];
-                }
-                Action::None
-            }
-            Message::Kind(kind) => {
-                if let Some(form) = &mut self.form {
-                    form.kind = kind;
-                }
-                Action::None
-            }
-            Message::Reason(reason) => {
-                if let Some(form) = &mut self.form {
-                    form.reason = reason;
-                    form.missing_reason = false;
-                }
-                Action::None
-            }
-            Message::SaveException => self.save_exception(ctx),
-            Message::CloseException => {
-                self.form = None;
-                Action::None
-            }
+            Message::OpenException => self.open_exception(),
+            Message::Exception(message) => self.exception(message, ctx),
         }
     }
 
@@ -304,19 +258,35 @@ impl State {
         self.store(content, ctx)
     }
 
-    fn save_exception(&mut self, ctx: &Ctx) -> Action<Message> {
+    fn open_exception(&mut self) -> Action<Message> {
+        if self.busy || self.form.is_some() {
+            return Action::None;
+        }
+        let form = exception::Form::new(REASON, ExceptionKind::Unable);
+        let focus = form.focus();
+        self.form = Some(form);
+        Action::Run(focus)
+    }
+
+    fn exception(&mut self, message: exception::Message, ctx: &Ctx) -> Action<Message> {
         let Some(form) = &mut self.form else {
             return Action::None;
         };
-        if form.reason.trim().is_empty() {
-            form.missing_reason = true;
-            return Action::None;
+        match form.update(message) {
+            Some(exception::Request::Save) => self.save_exception(ctx),
+            Some(exception::Request::Close) => {
+                self.form = None;
+                Action::None
+            }
+            None => Action::None,
         }
-        let content = CaptureContent::Exception {
-            kind: form.kind,
-            reason: form.reason.trim().to_owned(),
+    }
+
+    fn save_exception(&mut self, ctx: &Ctx) -> Action<Message> {
+        let Some((kind, reason)) = self.form.as_mut().and_then(exception::Form::submit) else {
+            return Action::None;
         };
-        self.store(content, ctx)
+        self.store(CaptureContent::Exception { kind, reason }, ctx)
     }
 
     /// Stores the signature (or the exception) and completes the step, in one storage call.
@@ -375,7 +345,14 @@ impl State {
         let idle = !self.busy && self.form.is_none();
         // The form takes the buttons' place: they do nothing while it is open.
         let actions: Element<'a, Message> = match &self.form {
-            Some(form) => exception_form(form, ctx),
+            Some(form) => form
+                .view(
+                    tr.t("signature.exception_title"),
+                    &tr.t("signature.reason_placeholder"),
+                    true,
+                    tr,
+                )
+                .map(Message::Exception),
             None => column![
                 b(
                     tr.t("signature.save"),
@@ -446,13 +423,7 @@ impl State {
 
     pub fn shortcut(&self, key: &Key, _modifiers: Modifiers) -> Option<Message> {
         if self.form.is_some() {
-            return match key {
-                Key::Named(Named::Enter) => Some(Message::SaveException),
-                Key::Named(Named::Escape) => Some(Message::CloseException),
-                Key::Named(Named::ArrowUp) => Some(Message::StepKind(-1)),
-                Key::Named(Named::ArrowDown) => Some(Message::StepKind(1)),
-                _ => None,
-            };
+            return exception::shortcut(key).map(Message::Exception);
         }
         match key {
             Key::Named(Named::Enter) => Some(Message::Save),
@@ -479,54 +450,6 @@ impl State {
     }
 }
 
-/// The exception form: the kind (Up/Down) and the required reason.
-fn exception_form<'a>(form: &'a ExceptionForm, ctx: &'a Ctx) -> Element<'a, Message> {
-    let tr = ctx.tr;
-    let kinds = column(ExceptionKind::ALL.iter().map(|&k| {
-        button(text(k.localize(ctx.lang())).size(theme::SMALL))
-            .padding([4, 8])
-            .width(Length::Fill)
-            .on_press(Message::Kind(k))
-            .style(theme::row_button(form.kind == k))
-            .into()
-    }))
-    .spacing(2);
-    let reason = text_input(&tr.t("signature.reason_placeholder"), &form.reason)
-        .id(REASON)
-        .on_input(Message::Reason)
-        .on_submit(Message::SaveException)
-        .size(theme::BODY)
-        .padding(8);
-    container(
-        column![
-            text(tr.t("signature.exception_title")).size(theme::BODY),
-            text(tr.t("signature.exception_kind")).size(theme::SMALL),
-            kinds,
-            reason,
-        ]
-        .push(form.missing_reason.then(|| {
-            text(tr.t("signature.reason_required"))
-                .size(theme::SMALL)
-                .style(theme::tone_text(Tone::Bad))
-        }))
-        .push(
-            row![
-                button(text(tr.t("signature.exception_save")).size(theme::SMALL))
-                    .on_press(Message::SaveException)
-                    .style(button::primary),
-                button(text(tr.t("signature.exception_cancel")).size(theme::SMALL))
-                    .on_press(Message::CloseException)
-                    .style(button::secondary),
-            ]
-            .spacing(8),
-        )
-        .spacing(6),
-    )
-    .padding(10)
-    .style(theme::panel)
-    .into()
-}
-
 /// The storage handle and the logged-in operator, which every write needs.
 fn storage(ctx: &Ctx) -> Result<(crate::ui::db::Db, crate::store::User), Failure> {
     Ok((ctx.db()?.clone(), ctx.user()?))
@@ -540,6 +463,7 @@ mod tests {
     use serialport::TTYPort;
 
     use crate::ui::screen::testing::{Fixture, settle, simulator};
+    use crate::ui::widget::exception::Message as Exception;
     use crate::workflow::Step;
 
     /// The pen samples of a simulated signing, each through the pad's wire encoding, with a
@@ -717,7 +641,7 @@ mod tests {
             assert!(matches!(messages[1], Message::Clear));
         }
         go(&f, &mut s, Message::OpenException);
-        assert!(go(&f, &mut s, Message::SaveException).is_none());
+        assert!(go(&f, &mut s, Message::Exception(Exception::Save)).is_none());
         assert!(s.form.as_ref().is_some_and(|f| f.missing_reason));
         let mut ui = simulator(s.view(&f.ctx));
         assert!(ui.find("Alasan wajib diisi.").is_ok());
@@ -725,17 +649,21 @@ mod tests {
         // The keys of the form: Up/Down choose the kind.
         assert!(matches!(
             s.shortcut(&Key::Named(Named::ArrowDown), Modifiers::empty()),
-            Some(Message::StepKind(1))
+            Some(Message::Exception(Exception::StepKind(1)))
         ));
-        go(&f, &mut s, Message::StepKind(1));
+        go(&f, &mut s, Message::Exception(Exception::StepKind(1)));
         assert_eq!(s.form.as_ref().map(|f| f.kind), Some(ExceptionKind::Other));
-        go(&f, &mut s, Message::Kind(ExceptionKind::Injured));
         go(
             &f,
             &mut s,
-            Message::Reason("tangan kanan patah, digips".into()),
+            Message::Exception(Exception::Kind(ExceptionKind::Injured)),
         );
-        let nav = go(&f, &mut s, Message::SaveException);
+        go(
+            &f,
+            &mut s,
+            Message::Exception(Exception::Reason("tangan kanan patah, digips".into())),
+        );
+        let nav = go(&f, &mut s, Message::Exception(Exception::Save));
         assert!(matches!(nav, Some(Nav::Request(r)) if r == id), "{nav:?}");
         let stored = f.store(move |st| Ok(st.request(id)?)).expect("request");
         assert_eq!(stored.step, Step::Review);

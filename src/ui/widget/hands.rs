@@ -65,8 +65,8 @@ impl<M> canvas::Program<M> for Hands {
             for (digit, (dx, dy, len)) in TIPS.iter().enumerate() {
                 // ISO 19794-4: 1 right thumb .. 5 right little, 6 left thumb .. 10 left little.
                 let position = if hand == 1 { 1 + digit } else { 6 + digit } as u8;
-                // The right hand's thumb points left (towards the middle); mirror the left.
-                let dx = -dx * mirror;
+                // The right hand's thumb points left (towards the middle); the left hand mirrors it.
+                let dx = dx * mirror;
                 let base = Point::new(palm.x + dx * unit * 0.45, palm.y + dy * unit * 0.4);
                 let tip = Point::new(base.x + dx * unit * len * 0.6, base.y + dy * unit * len);
                 let colour = if self.now.contains(&position) {
