@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use iced::Size;
 use iced_test::emulator::{self, Emulator, Mode};
-use iced_test::futures::futures::channel::mpsc;
+use iced_test::futures::futures::channel::mpsc::{self, TryRecvError};
 use iced_test::{Instruction, program::Program};
 use rekam::devices::{DeviceSettings, Mode as DeviceMode};
 use rekam::store::{NewUser, Paths, Role, StationSetup, Store, SystemClock};
@@ -90,14 +90,12 @@ impl<P: Program + 'static> Driver<P> {
     fn settle(&mut self, limit: Duration) -> bool {
         let end = Instant::now() + limit;
         while Instant::now() < end {
-            match self.events.try_next() {
-                Ok(Some(emulator::Event::Action(action))) => {
-                    self.emulator.perform(&self.program, action)
-                }
-                Ok(Some(emulator::Event::Ready)) => return true,
-                Ok(Some(emulator::Event::Failed(_))) => return false,
-                Ok(None) => return false,
-                Err(_) => std::thread::sleep(Duration::from_millis(2)),
+            match self.events.try_recv() {
+                Ok(emulator::Event::Action(action)) => self.emulator.perform(&self.program, action),
+                Ok(emulator::Event::Ready) => return true,
+                Ok(emulator::Event::Failed(_)) => return false,
+                Err(TryRecvError::Closed) => return false,
+                Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(2)),
             }
         }
         false
@@ -107,13 +105,11 @@ impl<P: Program + 'static> Driver<P> {
     fn idle(&mut self, d: Duration) {
         let end = Instant::now() + d;
         while Instant::now() < end {
-            match self.events.try_next() {
-                Ok(Some(emulator::Event::Action(action))) => {
-                    self.emulator.perform(&self.program, action)
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => return,
-                Err(_) => std::thread::sleep(Duration::from_millis(2)),
+            match self.events.try_recv() {
+                Ok(emulator::Event::Action(action)) => self.emulator.perform(&self.program, action),
+                Ok(_) => {}
+                Err(TryRecvError::Closed) => return,
+                Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(2)),
             }
         }
     }
