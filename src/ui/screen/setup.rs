@@ -110,7 +110,7 @@ impl State {
                 let (tx, rx) = iced::futures::channel::oneshot::channel();
                 std::thread::spawn(move || {
                     let result = std::fs::create_dir_all(&paths.data_dir)
-                        .map_err(|e| Failure::other(e))
+                        .map_err(Failure::other)
                         .and_then(|()| {
                             Store::setup(&paths, &setup, Arc::new(SystemClock))
                                 .map(drop)
