@@ -195,7 +195,8 @@ impl Fixture {
             if go(at) && at == Step::Review {
                 s.approve_review(&op, id)?;
             }
-            s.request(id)?.ok_or_else(|| anyhow::anyhow!("request gone"))
+            s.request(id)?
+                .ok_or_else(|| anyhow::anyhow!("request gone"))
         })
     }
 }
