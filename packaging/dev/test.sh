@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../.."
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+ICED_TEST_BACKEND=tiny-skia cargo test --workspace --locked

@@ -281,8 +281,10 @@ impl App {
 
     fn tick(&mut self) -> Task<Message> {
         if self.ctx.user.is_some() && self.idle_left() == Some(Duration::ZERO) {
+            let task = self.go(Nav::Logout);
+            // After navigating, which clears notices: the login screen says why.
             self.notice = Some((Tone::Info, self.ctx.tr.t("app.logged_out_idle")));
-            return self.go(Nav::Logout);
+            return task;
         }
         Task::none()
     }
