@@ -65,7 +65,7 @@ typ() { xdotool type --delay 30 "$1"; }
 PW=latihan-rekam
 
 echo "rekam: walking the procedure"
-shot 01-setup 2
+sleep 2
 typ 331301; key Tab Tab; typ kasi; key Tab; typ "Sri Wahyuni"; key Tab; typ $PW; key Tab; typ $PW
 shot 01-setup-filled 0.5
 key Return
