@@ -9,7 +9,7 @@ use iced::widget::{button, column, container, row, space, text};
 use iced::{Alignment, Element, Length, Size, Subscription, Task, Theme, event, window};
 
 use super::applicant::{self, Guide, Show};
-use super::db::{Db, Failure};
+use super::db::{Db, Failure, off_thread};
 use super::i18n::Tr;
 use super::screen::{
     self, Action, Nav, devices, face, fingers, finish, intake, iris, login, queue, register,
@@ -19,7 +19,7 @@ use super::theme::{self, Tone};
 use crate::devices::DeviceSettings;
 use crate::devices::doctor::Diagnosis;
 use crate::devices::live::Backends;
-use crate::lang::{Lang, Localize};
+use crate::lang::Lang;
 use crate::store::{Paths, Role, Store, SystemClock, User};
 use crate::workflow::{RequestView, Step};
 
@@ -76,7 +76,7 @@ impl Ctx {
 #[derive(Debug)]
 pub enum Screen {
     Starting,
-    Broken(String),
+    Broken(Failure),
     Setup(setup::State),
     Login(login::State),
     Queue(queue::State),
@@ -94,7 +94,7 @@ pub enum Screen {
 
 #[derive(Debug, Clone)]
 pub enum Message {
-    Opened(Result<Option<Db>, String>),
+    Opened(Result<Option<Db>, Failure>),
     Diagnosed(Vec<Diagnosis>),
     WindowOpened(window::Id),
     CloseRequested(window::Id),
@@ -252,7 +252,7 @@ impl App {
         }
     }
 
-    fn opened(&mut self, result: Result<Option<Db>, String>) -> Task<Message> {
+    fn opened(&mut self, result: Result<Option<Db>, Failure>) -> Task<Message> {
         match result {
             Ok(Some(db)) => {
                 self.ctx.db = Some(db);
@@ -580,7 +580,7 @@ impl App {
             Screen::Broken(e) => container(
                 column![
                     text(tr.t("app.open_failed")).size(theme::TITLE),
-                    text(e.as_str()).size(theme::BODY),
+                    text(e.text(self.ctx.lang())).size(theme::BODY),
                 ]
                 .spacing(theme::GAP),
             )
@@ -756,36 +756,24 @@ fn applicant_window(windowed: bool) -> window::Settings {
 /// Opens the store off the UI thread; `None` when the station is not set up yet.
 fn open_store(paths: Paths) -> Task<Message> {
     Task::perform(
-        async move {
-            let (tx, rx) = iced::futures::channel::oneshot::channel();
-            std::thread::spawn(move || {
-                let result = if Store::exists(&paths) {
-                    Store::open(&paths, std::sync::Arc::new(SystemClock))
-                        .map_err(|e| e.localize(Lang::Id))
-                        .and_then(|store| Db::start(store).map(Some).map_err(|e| e.to_string()))
-                } else {
-                    Ok(None)
-                };
-                let _ = tx.send(result);
-            });
-            rx.await
-                .unwrap_or_else(|_| Err("the store could not be opened".into()))
-        },
-        Message::Opened,
+        off_thread("rekam-open-store", move || {
+            if !Store::exists(&paths) {
+                return Ok(None);
+            }
+            let store = Store::open(&paths, std::sync::Arc::new(SystemClock))?;
+            Ok(Some(Db::start(store).map_err(Failure::other)?))
+        }),
+        |result| Message::Opened(result.and_then(|r| r)),
     )
 }
 
 /// Runs the doctor off the UI thread.
 fn diagnose(settings: DeviceSettings) -> Task<Message> {
     Task::perform(
-        async move {
-            let (tx, rx) = iced::futures::channel::oneshot::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(crate::devices::doctor::diagnose(&settings));
-            });
-            rx.await.unwrap_or_default()
-        },
-        Message::Diagnosed,
+        off_thread("rekam-doctor", move || {
+            crate::devices::doctor::diagnose(&settings)
+        }),
+        |result| Message::Diagnosed(result.unwrap_or_default()),
     )
 }
 

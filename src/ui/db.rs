@@ -130,3 +130,20 @@ impl Localize for Internal {
         }
     }
 }
+
+/// Runs blocking work (encoding, decoding, a card reader, a printer, the file system) on a named
+/// thread of its own; the future resolves with its result without blocking the UI's executor.
+pub async fn off_thread<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Failure> {
+    let (tx, rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(Failure::other)?;
+    rx.await
+        .map_err(|_| Failure::internal("a worker thread stopped"))
+}

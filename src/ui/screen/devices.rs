@@ -370,13 +370,9 @@ fn check(settings: DeviceSettings) -> Task<Message> {
     })
 }
 
-/// Runs `f` on a new thread; the future resolves with its result (`None`: the thread died).
+/// Runs `f` on a thread of its own (`None`: the thread could not run).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    let (tx, rx) = iced::futures::channel::oneshot::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.await.ok()
+    crate::ui::db::off_thread("rekam-devices", f).await.ok()
 }
 
 #[derive(Debug)]

@@ -28,7 +28,7 @@ use crate::capture::face::{self as checks, FaceCheck, FaceChecks};
 use crate::devices::live::{self, Scene};
 use crate::ui::app::Ctx;
 use crate::ui::applicant::{Guide, Show};
-use crate::ui::db::Failure;
+use crate::ui::db::{Failure, off_thread};
 use crate::ui::device::{self, CameraKey, CameraUpdate, DeviceProblem, Link, Preview};
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
@@ -650,22 +650,6 @@ pub fn person_seed(nik: &str) -> u64 {
     nik.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-/// Runs `f` on a named thread and waits for it without blocking the executor.
-pub(crate) async fn off_thread<T: Send + 'static>(
-    name: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Failure> {
-    let (tx, rx) = iced::futures::channel::oneshot::channel();
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(Failure::other)?;
-    rx.await
-        .map_err(|_| Failure::internal("a worker thread stopped"))
 }
 
 #[cfg(test)]

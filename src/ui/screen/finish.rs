@@ -18,7 +18,7 @@ use crate::print::{self, Proof};
 use crate::store::Station;
 use crate::ui::app::Ctx;
 use crate::ui::applicant::{Guide, Show};
-use crate::ui::db::Failure;
+use crate::ui::db::{Failure, off_thread};
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
 use crate::ui::widget::header::{self, Stage};
@@ -489,22 +489,6 @@ fn save(proof: Proof, dir: PathBuf, file_name: String, lang: crate::Lang) -> Tas
         }),
         |r| Message::Saved(r.unwrap_or_else(|e| Err(e.text(crate::Lang::En)))),
     )
-}
-
-/// Runs blocking `f` on a named thread; the future resolves with its result.
-async fn off_thread<T: Send + 'static>(
-    name: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Failure> {
-    let (tx, rx) = iced::futures::channel::oneshot::channel();
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(Failure::other)?;
-    rx.await
-        .map_err(|_| Failure::internal("worker thread stopped"))
 }
 
 #[cfg(test)]

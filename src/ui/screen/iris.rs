@@ -25,7 +25,6 @@ use iced::widget::{
 use iced::{Alignment, Element, Length, Subscription, Task};
 use rekam_camera::{CameraRole, Eye};
 
-use super::face::off_thread;
 use super::{Action, Nav};
 use crate::capture::iris::{self as checks, IrisCheck, IrisChecks};
 use crate::devices::live::{self, Scene};
@@ -33,6 +32,7 @@ use crate::lang::Localize;
 use crate::ui::app::Ctx;
 use crate::ui::applicant::{Guide, Show};
 use crate::ui::db::Failure;
+use crate::ui::db::off_thread;
 use crate::ui::device::{self, CameraKey, CameraUpdate, DeviceProblem, Link, Preview};
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};

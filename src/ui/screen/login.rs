@@ -225,23 +225,17 @@ async fn read_card(
     sim: Option<SimCard>,
     pin: String,
 ) -> Result<String, Failure> {
-    let (tx, rx) = iced::futures::channel::oneshot::channel();
-    std::thread::Builder::new()
-        .name("rekam-card-login".into())
-        .spawn(move || {
-            let result = live::officer_login(&settings, backend, sim.as_ref(), &pin)
-                .map(|card| card.officer_id)
-                .map_err(|e| {
-                    Failure::new(DeviceProblem {
-                        class: DeviceClass::Smartcard,
-                        detail: e.to_string(),
-                    })
-                });
-            let _ = tx.send(result);
-        })
-        .map_err(Failure::other)?;
-    rx.await
-        .unwrap_or_else(|_| Err(Failure::internal("card thread stopped")))
+    crate::ui::db::off_thread("rekam-card-login", move || {
+        live::officer_login(&settings, backend, sim.as_ref(), &pin)
+            .map(|card| card.officer_id)
+            .map_err(|e| {
+                Failure::new(DeviceProblem {
+                    class: DeviceClass::Smartcard,
+                    detail: e.to_string(),
+                })
+            })
+    })
+    .await?
 }
 
 #[cfg(test)]

@@ -523,15 +523,7 @@ fn load(db: Db, capture: i64, format: String) -> Task<Message> {
     Task::perform(
         async move {
             let bytes = db.call(move |s| Ok(s.capture_bytes(capture)?)).await?;
-            let (tx, rx) = iced::futures::channel::oneshot::channel();
-            std::thread::Builder::new()
-                .name("rekam-review-decode".into())
-                .spawn(move || {
-                    let _ = tx.send(decode(&format, &bytes));
-                })
-                .map_err(Failure::other)?;
-            rx.await
-                .map_err(|_| Failure::internal("decoding thread stopped"))
+            crate::ui::db::off_thread("rekam-review-decode", move || decode(&format, &bytes)).await
         },
         move |result| Message::Loaded(capture, result),
     )

@@ -107,19 +107,16 @@ impl State {
         // Setup hashes a password and creates files: off the UI thread.
         Action::Run(Task::perform(
             async move {
-                let (tx, rx) = iced::futures::channel::oneshot::channel();
-                std::thread::spawn(move || {
-                    let result = std::fs::create_dir_all(&paths.data_dir)
+                crate::ui::db::off_thread("rekam-setup", move || {
+                    std::fs::create_dir_all(&paths.data_dir)
                         .map_err(Failure::other)
                         .and_then(|()| {
                             Store::setup(&paths, &setup, Arc::new(SystemClock))
                                 .map(drop)
                                 .map_err(Failure::new)
-                        });
-                    let _ = tx.send(result);
-                });
-                rx.await
-                    .unwrap_or_else(|_| Err(Failure::internal("setup thread stopped")))
+                        })
+                })
+                .await?
             },
             Message::Done,
         ))

@@ -133,15 +133,7 @@ pub(super) async fn off_thread<T: Send + 'static>(
     name: &str,
     f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
 ) -> Result<T, Failure> {
-    let (tx, rx) = iced::futures::channel::oneshot::channel();
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(Failure::other)?;
-    rx.await
-        .unwrap_or_else(|_| Err(Failure::internal("worker thread stopped")))
+    crate::ui::db::off_thread(name, f).await?
 }
 
 impl State {
