@@ -183,3 +183,49 @@ pub fn row_button(selected: bool) -> impl Fn(&Theme, button::Status) -> button::
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Readable at a desk: no text smaller than 14 px anywhere. The sizes come from the
+    /// constants above; a literal size in a view must not go under the floor either.
+    #[test]
+    fn no_text_is_smaller_than_14_px() {
+        for size in [SMALL, BODY, HEADING, TITLE, HUGE] {
+            assert!(size >= 14.0, "{size}");
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+        let mut stack = vec![root];
+        let mut offenders = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).expect("readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).expect("source");
+                for (n, line) in source.lines().enumerate() {
+                    for call in [".size(", ".text_size(", "size: "] {
+                        let Some(at) = line.find(call) else { continue };
+                        let arg: String = line[at + call.len()..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_digit() || *c == '.')
+                            .collect();
+                        if let Ok(px) = arg.parse::<f32>()
+                            && px < 14.0
+                        {
+                            offenders.push(format!("{}:{}: {line}", path.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "text under 14 px:\n{}",
+            offenders.join("\n")
+        );
+    }
+}
