@@ -53,6 +53,10 @@ enum Command {
         /// Quit once the login screen has been drawn (start-up benchmark).
         #[arg(long, hide = true)]
         exit_at_login: bool,
+        /// Show the face preview on the simulated camera, print the frame rate drawn and quit
+        /// (preview benchmark).
+        #[arg(long, hide = true)]
+        preview_benchmark: bool,
     },
     /// What the kiosk would open on: the station, waiting tickets, open requests, the audit chain.
     Status,
@@ -196,6 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         applicant_window: false,
         fast_devices: false,
         exit_at_login: false,
+        preview_benchmark: false,
     };
     match cli.command.unwrap_or(default) {
         Command::Kiosk {
@@ -203,6 +208,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             applicant_window,
             fast_devices,
             exit_at_login,
+            preview_benchmark,
         } => {
             rekam::ui::run(rekam::ui::Options {
                 paths,
@@ -212,6 +218,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 applicant_window,
                 fast_devices,
                 exit_at_login,
+                preview_benchmark,
             })?;
             Ok(ExitCode::SUCCESS)
         }

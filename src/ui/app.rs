@@ -37,7 +37,23 @@ pub struct Options {
     pub fast_devices: bool,
     /// Quit as soon as the login screen has been drawn (start-up benchmark).
     pub exit_at_login: bool,
+    /// Open the face preview on the simulated camera, count the camera frames drawn for a few
+    /// seconds, print the rate and quit (preview benchmark).
+    pub preview_benchmark: bool,
 }
+
+/// What the preview benchmark counts: views built with a new camera frame (each view is drawn
+/// once), from when counting started.
+#[derive(Debug, Default)]
+struct PreviewCount {
+    started: Option<Instant>,
+    shown: std::cell::Cell<u64>,
+    last: std::cell::Cell<Option<u64>>,
+}
+
+/// The preview benchmark lets the camera settle this long, then counts for [`PREVIEW_COUNT`].
+const PREVIEW_WARM_UP: Duration = Duration::from_secs(3);
+const PREVIEW_COUNT: Duration = Duration::from_secs(5);
 
 /// What every screen may read.
 #[derive(Debug)]
@@ -137,6 +153,8 @@ pub struct App {
     /// A satisfaction answer waiting to be stored, with the request it is about.
     satisfaction: Option<(i64, Option<u8>)>,
     options: Options,
+    preview_count: PreviewCount,
+    booted: Instant,
 }
 
 /// Seconds before the idle logout at which the countdown is shown.
@@ -167,6 +185,8 @@ impl App {
             notice: None,
             satisfaction: None,
             options: options.clone(),
+            preview_count: PreviewCount::default(),
+            booted: Instant::now(),
         };
         let (id, open) = window::open(operator_window(options.windowed));
         app.operator = Some(id);
@@ -235,13 +255,7 @@ impl App {
                 Task::none()
             }
             Message::Satisfaction(answer) => self.satisfaction(answer),
-            Message::Frame => {
-                // The start-up benchmark: quit once the login screen has been drawn.
-                if self.options.exit_at_login && matches!(self.screen, Screen::Login(_)) {
-                    return iced::exit();
-                }
-                Task::none()
-            }
+            Message::Frame => self.frame_drawn(),
             Message::SatisfactionStored(result) => {
                 if let Err(e) = result {
                     self.notice = Some((Tone::Bad, e.text(self.ctx.lang())));
@@ -256,6 +270,9 @@ impl App {
         match result {
             Ok(Some(db)) => {
                 self.ctx.db = Some(db);
+                if self.options.preview_benchmark {
+                    return self.open_preview_benchmark();
+                }
                 self.screen = Screen::Login(login::State::new(&self.ctx));
                 login::State::focus().map(Message::Login)
             }
@@ -270,6 +287,61 @@ impl App {
         }
     }
 
+    /// A frame was drawn: the start-up benchmark quits once the login screen has been drawn.
+    fn frame_drawn(&mut self) -> Task<Message> {
+        if self.options.exit_at_login && matches!(self.screen, Screen::Login(_)) {
+            return iced::exit();
+        }
+        Task::none()
+    }
+
+    /// The preview benchmark, every second: start counting after the warm-up, report and quit
+    /// after the count.
+    fn preview_benchmark_tick(&mut self) -> Task<Message> {
+        if self.booted.elapsed() < PREVIEW_WARM_UP {
+            return Task::none();
+        }
+        let count = &mut self.preview_count;
+        let Some(started) = count.started else {
+            count.started = Some(Instant::now());
+            count.shown.set(0);
+            return Task::none();
+        };
+        if started.elapsed() < PREVIEW_COUNT {
+            return Task::none();
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let shown = count.shown.get();
+        println!(
+            "preview: {shown} camera frames drawn in {seconds:.2} s = {:.1} fps",
+            shown as f64 / seconds
+        );
+        iced::exit()
+    }
+
+    /// The preview benchmark: the face screen on the simulated camera, for a request that is
+    /// not stored (nothing is saved).
+    fn open_preview_benchmark(&mut self) -> Task<Message> {
+        self.ctx.backends = Backends::simulated();
+        let request = RequestView {
+            id: 0,
+            ticket: "A-000".into(),
+            step: Step::Face,
+            service_type: None,
+            nik: Some("3313016406086048".into()),
+            full_name: Some("BENCHMARK".into()),
+            register_number: None,
+            outcome_reason: None,
+            updated_at: String::new(),
+            captures: Vec::new(),
+        };
+        let (mut state, task) = face::State::new(&self.ctx, request);
+        // Keep previewing: no photo is taken by itself.
+        let _ = state.update(face::Message::ToggleAuto, &self.ctx);
+        self.screen = Screen::Face(state);
+        task.map(Message::Face)
+    }
+
     fn close_requested(&mut self, id: window::Id) -> Task<Message> {
         // Kiosk mode: the operator's window cannot be closed by the window manager; in
         // windowed (development) mode closing it quits.
@@ -280,6 +352,9 @@ impl App {
     }
 
     fn tick(&mut self) -> Task<Message> {
+        if self.options.preview_benchmark {
+            return self.preview_benchmark_tick();
+        }
         if self.ctx.user.is_some() && self.idle_left() == Some(Duration::ZERO) {
             let task = self.go(Nav::Logout);
             // After navigating, which clears notices: the login screen says why.
@@ -564,6 +639,21 @@ impl App {
         self.operator_view()
     }
 
+    /// Counts the views built with a new camera frame for the preview benchmark.
+    fn count_preview(&self) {
+        if let Screen::Face(face) = &self.screen
+            && self.preview_count.started.is_some()
+        {
+            let sequence = face.preview_sequence();
+            if sequence.is_some() && sequence != self.preview_count.last.get() {
+                self.preview_count.last.set(sequence);
+                self.preview_count
+                    .shown
+                    .set(self.preview_count.shown.get() + 1);
+            }
+        }
+    }
+
     fn applicant_view(&self) -> Element<'_, Message> {
         // The guide is rebuilt per frame; its images are shared handles, cheap to clone.
         let guide = self.guide();
@@ -572,6 +662,9 @@ impl App {
 
     /// The operator's window: top bar, notices, the screen, and the applicant panel on demand.
     pub fn operator_view(&self) -> Element<'_, Message> {
+        if self.options.preview_benchmark {
+            self.count_preview();
+        }
         let tr = self.ctx.tr;
         let body: Element<'_, Message> = match &self.screen {
             Screen::Starting => container(text(tr.t("app.starting")).size(theme::TITLE))
@@ -816,6 +909,7 @@ mod tests {
             applicant_window: false,
             fast_devices: true,
             exit_at_login: false,
+            preview_benchmark: false,
         };
         let (mut app, _) = App::boot(options);
         app.ctx.db = f.ctx.db.clone();

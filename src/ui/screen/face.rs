@@ -105,6 +105,13 @@ pub enum Message {
 }
 
 impl State {
+    /// The sequence number of the camera frame now shown, if any (the preview benchmark).
+    pub fn preview_sequence(&self) -> Option<u64> {
+        self.preview.as_ref().map(|p| p.sequence)
+    }
+}
+
+impl State {
     pub fn new(_ctx: &Ctx, request: RequestView) -> (State, Task<Message>) {
         let nik = request.nik.clone().unwrap_or_default();
         let birth_year = birth_year(&nik);
