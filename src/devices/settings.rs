@@ -197,6 +197,9 @@ pub struct KioskSettings {
     pub announce: bool,
     /// The language the kiosk starts in.
     pub language: crate::Lang,
+    /// Show the applicant's screen on a second display (to the right of the operator's);
+    /// without one the operator shows it as a panel (F12).
+    pub applicant_window: bool,
 }
 
 impl Default for KioskSettings {
@@ -206,6 +209,7 @@ impl Default for KioskSettings {
             idle_logout_minutes: 10,
             announce: true,
             language: crate::Lang::Id,
+            applicant_window: false,
         }
     }
 }

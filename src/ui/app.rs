@@ -113,6 +113,8 @@ pub enum Message {
     Opened(Result<Option<Db>, Failure>),
     Diagnosed(Vec<Diagnosis>),
     WindowOpened(window::Id),
+    /// The size of the operator window's display: the applicant's window goes beyond it.
+    OperatorDisplay(Option<Size>),
     CloseRequested(window::Id),
     Key(Key, Modifiers),
     Activity,
@@ -194,11 +196,9 @@ impl App {
             open.map(Message::WindowOpened),
             open_store(options.paths.clone()),
         ];
-        if options.applicant_window {
-            let (id, open) = window::open(applicant_window(options.windowed));
-            app.applicant = Some(id);
-            tasks.push(open.map(Message::WindowOpened));
-        }
+        // The applicant's window opens once the operator's is up, beside it on the next display
+        // (see `operator_opened`).
+        app.options.applicant_window |= app.ctx.settings.kiosk.applicant_window;
         tasks.push(diagnose(app.ctx.settings.clone()));
         (app, Task::batch(tasks))
     }
@@ -215,7 +215,7 @@ impl App {
     pub fn title(&self, window: window::Id) -> String {
         let title = self.ctx.tr.t("app.title");
         if Some(window) == self.applicant {
-            format!("{title} · {}", self.ctx.tr.t("app.nav_applicant_panel"))
+            format!("{title} · {}", self.ctx.tr.t("app.applicant_title"))
         } else {
             title
         }
@@ -233,7 +233,13 @@ impl App {
                 self.ctx.diagnoses = diagnoses;
                 Task::none()
             }
-            Message::WindowOpened(_) => Task::none(),
+            Message::WindowOpened(id) => {
+                if Some(id) == self.operator && self.options.applicant_window {
+                    return window::monitor_size(id).map(Message::OperatorDisplay);
+                }
+                Task::none()
+            }
+            Message::OperatorDisplay(size) => self.open_applicant_window(size),
             Message::CloseRequested(id) => self.close_requested(id),
             Message::Key(key, modifiers) => self.key(key, modifiers),
             Message::Activity => {
@@ -340,6 +346,23 @@ impl App {
         let _ = state.update(face::Message::ToggleAuto, &self.ctx);
         self.screen = Screen::Face(state);
         task.map(Message::Face)
+    }
+
+    /// Opens the applicant's window on the display to the right of the operator's (displays side
+    /// by side, the usual desk set-up), full screen there in kiosk mode. iced cannot list the
+    /// displays, so the window is placed just past the operator's display and the window system
+    /// puts it on the display that holds that point.
+    fn open_applicant_window(&mut self, operator_display: Option<Size>) -> Task<Message> {
+        if self.applicant.is_some() {
+            return Task::none();
+        }
+        let mut settings = applicant_window(self.options.windowed);
+        if let Some(size) = operator_display {
+            settings.position = window::Position::Specific(iced::Point::new(size.width, 0.0));
+        }
+        let (id, open) = window::open(settings);
+        self.applicant = Some(id);
+        open.map(Message::WindowOpened)
     }
 
     fn close_requested(&mut self, id: window::Id) -> Task<Message> {
@@ -958,6 +981,28 @@ mod tests {
         assert!(app.ctx.user.is_none(), "logged out");
         assert!(matches!(app.screen, Screen::Login(_)));
         assert!(app.notice.is_some(), "the login screen says why");
+    }
+
+    #[test]
+    fn the_applicant_window_opens_beside_the_operator_display() {
+        let (mut app, _f) = app(Fixture::new());
+        assert!(app.applicant.is_none());
+        let operator = app.operator.expect("operator window");
+        // Not asked for: nothing opens.
+        let _ = app.update(Message::WindowOpened(operator));
+        assert!(app.applicant.is_none());
+        app.options.applicant_window = true;
+        let _ = app.update(Message::OperatorDisplay(Some(Size::new(1366.0, 768.0))));
+        let applicant = app.applicant.expect("the applicant window is opening");
+        assert_ne!(applicant, operator);
+        // Its view is the applicant's guide, not the operator's screen.
+        assert_eq!(
+            app.title(applicant),
+            "Rekam: Perekaman KTP-el · Layar pemohon"
+        );
+        // Opened once.
+        let _ = app.update(Message::OperatorDisplay(Some(Size::new(1366.0, 768.0))));
+        assert_eq!(app.applicant, Some(applicant));
     }
 
     #[test]

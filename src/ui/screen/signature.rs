@@ -283,6 +283,10 @@ impl State {
     }
 
     fn save_exception(&mut self, ctx: &Ctx) -> Action<Message> {
+        // A second Enter while the first save is on its way must not store it twice.
+        if self.busy {
+            return Action::None;
+        }
         let Some((kind, reason)) = self.form.as_mut().and_then(exception::Form::submit) else {
             return Action::None;
         };
