@@ -190,6 +190,7 @@ fn options(paths: Paths) -> Options {
         applicant_window: false,
         fast_devices: true,
         exit_at_login: false,
+        preview_benchmark: false,
     }
 }
 
