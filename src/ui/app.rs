@@ -80,6 +80,11 @@ impl Ctx {
             .ok_or_else(|| Failure::internal("the store is not open"))
     }
 
+    /// The storage handle and the logged-in user, which every write needs.
+    pub fn storage(&self) -> Result<(Db, User), Failure> {
+        Ok((self.db()?.clone(), self.user()?))
+    }
+
     /// The logged-in user (every screen after login has one).
     pub fn user(&self) -> Result<User, Failure> {
         self.user
@@ -589,7 +594,7 @@ impl App {
             return Task::none();
         };
         self.satisfaction = Some((request, Some(answer.0)));
-        let (Ok(db), Ok(user)) = (self.ctx.db(), self.ctx.user()) else {
+        let Ok((db, user)) = self.ctx.storage() else {
             return Task::none();
         };
         Task::perform(

@@ -271,9 +271,9 @@ impl State {
         let Phase::Still(still) = &self.phase else {
             return Action::None;
         };
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db.clone(), user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.error = Some(e);
                 return Action::None;
             }

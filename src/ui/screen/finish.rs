@@ -120,9 +120,9 @@ impl State {
 
     /// Reads what the proof needs from the store and builds it.
     fn prepare(&mut self, ctx: &Ctx) -> Task<Message> {
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db, user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.making = Making::Failed;
                 self.error = Some(e);
                 return Task::none();
@@ -211,9 +211,9 @@ impl State {
         if self.busy {
             return Action::None;
         }
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db, user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.error = Some(e);
                 return Action::None;
             }

@@ -417,9 +417,9 @@ impl State {
         ctx: &Ctx,
         content: impl FnOnce() -> Result<(CaptureContent, Stored), Failure> + Send + 'static,
     ) -> Option<Task<Message>> {
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db.clone(), user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.error = Some(e);
                 return None;
             }
@@ -487,9 +487,9 @@ impl State {
     }
 
     fn complete(&mut self, ctx: &Ctx) -> Action<Message> {
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db.clone(), user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.error = Some(e);
                 return Action::None;
             }

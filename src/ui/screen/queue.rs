@@ -169,7 +169,7 @@ impl State {
             self.error = Some(Failure::new(StillCalled));
             return Action::None;
         }
-        let (Ok(db), Ok(user)) = (ctx.db(), ctx.user()) else {
+        let Ok((db, user)) = ctx.storage() else {
             return Action::None;
         };
         self.busy = true;

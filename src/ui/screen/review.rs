@@ -198,9 +198,9 @@ impl State {
         if self.busy {
             return Action::None;
         }
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db, user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.error = Some(e);
                 return Action::None;
             }

@@ -295,7 +295,7 @@ impl State {
 
     /// Stores the signature (or the exception) and completes the step, in one storage call.
     fn store(&mut self, content: CaptureContent, ctx: &Ctx) -> Action<Message> {
-        let (db, user) = match storage(ctx) {
+        let (db, user) = match ctx.storage() {
             Ok(found) => found,
             Err(e) => {
                 self.notice = Some(Notice::Failure(e));
@@ -452,11 +452,6 @@ impl State {
         };
         Guide::new(say).show(Show::Signature(self.drawing.clone()))
     }
-}
-
-/// The storage handle and the logged-in operator, which every write needs.
-fn storage(ctx: &Ctx) -> Result<(crate::ui::db::Db, crate::store::User), Failure> {
-    Ok((ctx.db()?.clone(), ctx.user()?))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use iced::Task;
 use iced::widget::image;
 use rekam_fingerprint::{Capture, Finger};
 
-use super::{Action, Message, Notice, Phase, Shot, State, storage};
+use super::{Action, Message, Notice, Phase, Shot, State};
 use crate::capture::finger;
 use crate::ui::app::Ctx;
 use crate::ui::db::Failure;
@@ -20,7 +20,7 @@ impl State {
         if Some(capture.mode) != self.mode() || self.busy() {
             return Action::None;
         }
-        let (db, user) = match storage(ctx) {
+        let (db, user) = match ctx.storage() {
             Ok(found) => found,
             Err(e) => {
                 self.notice = Some(Notice::Failure(e));

@@ -4,7 +4,7 @@
 use iced::Task;
 use rekam_fingerprint::worker::ScanCommand;
 
-use super::{Action, Excepting, Message, Notice, State, storage};
+use super::{Action, Excepting, Message, Notice, State};
 use crate::ui::app::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::widget::exception;
@@ -53,7 +53,7 @@ impl State {
             return Action::None;
         };
         let position = open.position;
-        let (db, user) = match storage(ctx) {
+        let (db, user) = match ctx.storage() {
             Ok(found) => found,
             Err(e) => {
                 self.notice = Some(Notice::Failure(e));

@@ -411,7 +411,7 @@ impl State {
         if !self.can_accept() {
             return Action::None;
         }
-        let (db, user) = match storage(ctx) {
+        let (db, user) = match ctx.storage() {
             Ok(found) => found,
             Err(e) => {
                 self.notice = Some(Notice::Failure(e));
@@ -486,7 +486,7 @@ impl State {
     }
 
     fn complete(&mut self, ctx: &Ctx) -> Action<Message> {
-        let (db, user) = match storage(ctx) {
+        let (db, user) = match ctx.storage() {
             Ok(found) => found,
             Err(e) => {
                 self.notice = Some(Notice::Failure(e));
@@ -562,9 +562,4 @@ impl State {
         }
         guide
     }
-}
-
-/// The storage handle and the logged-in operator, which every write needs.
-fn storage(ctx: &Ctx) -> Result<(crate::ui::db::Db, crate::store::User), Failure> {
-    Ok((ctx.db()?.clone(), ctx.user()?))
 }

@@ -387,9 +387,9 @@ impl State {
             self.notice = Some(Notice::Problem(tk("intake.check_every_requirement")));
             return Action::None;
         }
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db.clone(), user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.notice = Some(Notice::Failure(e));
                 return Action::None;
             }
@@ -470,9 +470,9 @@ impl State {
             self.notice = Some(Notice::Failure(WorkflowError::ReasonRequired.into()));
             return Action::None;
         }
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db.clone(), user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.notice = Some(Notice::Failure(e));
                 return Action::None;
             }

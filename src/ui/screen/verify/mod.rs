@@ -120,9 +120,9 @@ impl State {
 
     /// Reads the file; at `RequirementsChecked` first enters it in the register book.
     fn load(&mut self, ctx: &Ctx) -> Task<Message> {
-        let (db, user) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db.clone(), user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, user) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.loading = false;
                 self.error = Some(e);
                 return Task::none();
@@ -301,9 +301,9 @@ impl State {
     /// Verifies and validates as the supervisor (what is left of it), then starts the recording
     /// as the operator, in one storage job.
     fn proceed(&mut self, ctx: &Ctx) -> Action<Message> {
-        let (db, operator) = match (ctx.db(), ctx.user()) {
-            (Ok(db), Ok(user)) => (db.clone(), user),
-            (Err(e), _) | (_, Err(e)) => {
+        let (db, operator) = match ctx.storage() {
+            Ok(found) => found,
+            Err(e) => {
                 self.error = Some(e);
                 return Action::None;
             }
