@@ -32,6 +32,7 @@ use crate::ui::db::{Failure, off_thread};
 use crate::ui::device::{self, CameraKey, CameraUpdate, DeviceProblem, Link, Preview};
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
+use crate::ui::widget::banner;
 use crate::ui::widget::guide;
 use crate::ui::widget::header::{self, Stage};
 use crate::workflow::{CaptureContent, CaptureInput, Modality, RequestView, Step};
@@ -607,14 +608,6 @@ fn describe(c: &checks::Check, tr: Tr) -> (String, String) {
         FaceCheck::FacePresent => tr.f("face.value_face", &[("value", &v)]),
     };
     (name, value)
-}
-
-fn banner<'a>(tone: Tone, message: String) -> Element<'a, Message> {
-    container(text(message).size(theme::BODY))
-        .padding(10)
-        .width(Length::Fill)
-        .style(theme::banner(tone))
-        .into()
 }
 
 /// Crops the portrait and checks its frame, off the UI thread.

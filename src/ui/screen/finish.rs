@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
 use iced::keyboard::{Key, Modifiers, key::Named};
-use iced::widget::{Column, button, column, container, qr_code, row, space, text};
+use iced::widget::{Column, button, column, qr_code, row, space, text};
 use iced::{Alignment, Element, Length, Subscription, Task};
 
 use super::{Action, Nav};
@@ -21,6 +21,7 @@ use crate::ui::applicant::{Guide, Show};
 use crate::ui::db::{Failure, off_thread};
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
+use crate::ui::widget::banner;
 use crate::ui::widget::header::{self, Stage};
 use crate::workflow::{RequestView, Step, capture_name};
 
@@ -470,14 +471,6 @@ fn fields<'a>(proof: &Proof, tr: Tr) -> Column<'a, Message> {
         }));
     }
     col
-}
-
-fn banner<'a>(tone: Tone, message: String) -> Element<'a, Message> {
-    container(text(message).size(theme::BODY))
-        .padding(10)
-        .width(Length::Fill)
-        .style(theme::banner(tone))
-        .into()
 }
 
 /// Makes the proof's PDF and writes it atomically into `dir`, on a thread of its own.

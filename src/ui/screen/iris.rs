@@ -36,6 +36,7 @@ use crate::ui::db::off_thread;
 use crate::ui::device::{self, CameraKey, CameraUpdate, DeviceProblem, Link, Preview};
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
+use crate::ui::widget::banner;
 use crate::ui::widget::header::{self, Stage};
 use crate::workflow::{
     CaptureContent, CaptureInput, ExceptionKind, Modality, RequestView, Step, capture_name,
@@ -875,14 +876,6 @@ fn key_button<'a>(label: String, message: Option<Message>, primary: bool) -> Ele
         } else {
             button::secondary
         })
-        .into()
-}
-
-fn banner<'a>(tone: Tone, message: String) -> Element<'a, Message> {
-    container(text(message).size(theme::BODY))
-        .padding(10)
-        .width(Length::Fill)
-        .style(theme::banner(tone))
         .into()
 }
 

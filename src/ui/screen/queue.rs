@@ -15,6 +15,7 @@ use crate::lang::Localize;
 use crate::ui::app::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::theme::{self, Tone};
+use crate::ui::widget::banner;
 use crate::workflow::RequestView;
 use crate::workflow::queue::Ticket;
 
@@ -374,14 +375,6 @@ impl State {
     pub fn called_ticket(&self) -> Option<&str> {
         self.called.as_ref().map(|r| r.ticket.as_str())
     }
-}
-
-fn banner<'a>(tone: Tone, message: String) -> Element<'a, Message> {
-    container(text(message).size(theme::BODY))
-        .padding(10)
-        .width(Length::Fill)
-        .style(theme::banner(tone))
-        .into()
 }
 
 fn load(ctx: &Ctx) -> Task<Message> {

@@ -20,6 +20,7 @@ use crate::ui::app::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::i18n::tk;
 use crate::ui::theme::{self, Tone};
+use crate::ui::widget::banner;
 use crate::workflow::day::{DaySummary, RegisterRow, StepStats};
 
 /// The search box's widget id.
@@ -513,14 +514,6 @@ fn day_view<'a>(s: &'a DaySummary, ctx: &'a Ctx) -> Element<'a, Message> {
     ]
     .spacing(theme::GAP)
     .into()
-}
-
-fn banner<'a>(tone: Tone, message: String) -> Element<'a, Message> {
-    container(text(message).size(theme::BODY))
-        .padding(10)
-        .width(Length::Fill)
-        .style(theme::banner(tone))
-        .into()
 }
 
 #[cfg(test)]

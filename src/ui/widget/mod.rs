@@ -1,8 +1,36 @@
 //! Widgets of the kiosk shared by the screens: the hand diagram, the signature canvas, the head
-//! guide, the request header and the exception form.
+//! guide, the request header, the exception form, and the banner and action button.
+
+use iced::widget::{button, container, text};
+use iced::{Element, Length};
+
+use super::theme::{self, Tone};
 
 pub mod exception;
 pub mod guide;
 pub mod hands;
 pub mod header;
 pub mod strokes;
+
+/// A message across the screen in the colour of its tone: a problem, a warning, a success.
+pub fn banner<'a, M: 'a>(tone: Tone, message: String) -> Element<'a, M> {
+    container(text(message).size(theme::BODY))
+        .padding(10)
+        .width(Length::Fill)
+        .style(theme::banner(tone))
+        .into()
+}
+
+/// A button with its key in the label, enabled or not.
+pub fn action<'a, M: Clone + 'a>(
+    label: String,
+    message: M,
+    style: fn(&iced::Theme, button::Status) -> button::Style,
+    enabled: bool,
+) -> Element<'a, M> {
+    button(text(label).size(theme::BODY))
+        .padding(theme::BUTTON_PADDING)
+        .style(style)
+        .on_press_maybe(enabled.then_some(message))
+        .into()
+}

@@ -17,6 +17,7 @@ use crate::ui::app::Ctx;
 use crate::ui::i18n::Tr;
 use crate::ui::theme::{self, Tone};
 use crate::ui::widget::header::{self, Stage};
+use crate::ui::widget::{action, banner};
 
 impl State {
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
@@ -555,26 +556,5 @@ fn labelled<'a>(
                 .into()
         }))
         .spacing(4)
-        .into()
-}
-
-fn banner<'a, M: 'a>(tone: Tone, message: String) -> Element<'a, M> {
-    container(text(message).size(theme::BODY))
-        .padding([8, 12])
-        .width(Length::Fill)
-        .style(theme::banner(tone))
-        .into()
-}
-
-fn action<'a>(
-    label: String,
-    message: Message,
-    style: fn(&iced::Theme, button::Status) -> button::Style,
-    enabled: bool,
-) -> Element<'a, Message> {
-    button(text(label).size(theme::BODY))
-        .padding(theme::BUTTON_PADDING)
-        .style(style)
-        .on_press_maybe(enabled.then_some(message))
         .into()
 }
