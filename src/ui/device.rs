@@ -66,57 +66,84 @@ pub enum Link {
     Lost(String),
 }
 
-/// Forwards the events of a started device into a subscription's output. `start` runs on the
-/// forwarding thread and returns a guard (the worker: dropped, it stops the device) and the
-/// device's receiver; `convert` maps each event (`None` drops it). The thread ends when the
-/// subscription is dropped or the device's channel closes.
-fn forward<G, T, M>(
+/// How a device's events reach the UI: `start` runs on the forwarding thread and returns a guard
+/// (the worker: dropped, it stops the device) and the device's receiver; `ready` may announce the
+/// guard to the screen first (a command sender, a session); `convert` maps each event (`None`
+/// drops it); `failed` reports a device that could not be started.
+struct Forward<S, R, C, F> {
     name: &'static str,
-    start: impl FnOnce() -> std::io::Result<(G, Receiver<T>)> + Send + 'static,
-    convert: impl Fn(T) -> Option<M> + Send + 'static,
-    failed: impl FnOnce(String) -> M + Send + 'static,
-) -> impl iced::futures::Stream<Item = M>
+    /// Messages the subscription's channel holds for a UI that is behind.
+    capacity: usize,
+    start: S,
+    ready: R,
+    convert: C,
+    failed: F,
+}
+
+impl<G, T, M, S, R, C, F> Forward<S, R, C, F>
 where
     G: Send + 'static,
     T: Send + 'static,
     M: Send + 'static,
+    S: FnOnce() -> std::io::Result<(G, Receiver<T>)> + Send + 'static,
+    R: FnOnce(&G) -> Option<M> + Send + 'static,
+    C: Fn(T) -> Option<M> + Send + 'static,
+    F: FnOnce(String) -> M + Send + 'static,
 {
-    iced::stream::channel(16, async move |output: mpsc::Sender<M>| {
-        let mut output = output;
-        let spawned = std::thread::Builder::new()
-            .name(format!("rekam-ui-{name}"))
-            .spawn(move || {
-                let (guard, rx) = match start() {
-                    Ok(started) => started,
-                    Err(e) => {
-                        let _ =
-                            iced::futures::executor::block_on(output.send(failed(e.to_string())));
+    /// The stream of messages; its thread ends when the subscription is dropped or the device's
+    /// channel closes.
+    fn stream(self) -> impl iced::futures::Stream<Item = M> {
+        let Forward {
+            name,
+            capacity,
+            start,
+            ready,
+            convert,
+            failed,
+        } = self;
+        iced::stream::channel(capacity, async move |output: mpsc::Sender<M>| {
+            let mut output = output;
+            let send = |output: &mut mpsc::Sender<M>, m| {
+                iced::futures::executor::block_on(output.send(m)).is_ok()
+            };
+            // If the thread cannot be spawned there is nothing to forward: the screen shows the
+            // device as still opening.
+            let _ = std::thread::Builder::new()
+                .name(format!("rekam-ui-{name}"))
+                .spawn(move || {
+                    let (guard, rx) = match start() {
+                        Ok(started) => started,
+                        Err(e) => {
+                            let _ = send(&mut output, failed(e.to_string()));
+                            return;
+                        }
+                    };
+                    if let Some(m) = ready(&guard)
+                        && !send(&mut output, m)
+                    {
                         return;
                     }
-                };
-                loop {
-                    match rx.recv_timeout(Duration::from_millis(200)) {
-                        Ok(event) => {
-                            if let Some(m) = convert(event)
-                                && iced::futures::executor::block_on(output.send(m)).is_err()
-                            {
-                                break;
+                    loop {
+                        match rx.recv_timeout(Duration::from_millis(200)) {
+                            Ok(event) => {
+                                if let Some(m) = convert(event)
+                                    && !send(&mut output, m)
+                                {
+                                    break;
+                                }
                             }
-                        }
-                        Err(crossbeam_timeout) if crossbeam_timeout.is_timeout() => {
-                            if output.is_closed() {
-                                break;
+                            Err(e) if e.is_timeout() => {
+                                if output.is_closed() {
+                                    break;
+                                }
                             }
+                            Err(_) => break,
                         }
-                        Err(_) => break,
                     }
-                }
-                drop(guard);
-            });
-        if spawned.is_err() {
-            // Nothing to forward: the screen shows the device as still opening.
-        }
-    })
+                    drop(guard);
+                });
+        })
+    }
 }
 
 // --- Cameras ---------------------------------------------------------------------------------
@@ -153,10 +180,12 @@ pub fn camera(key: CameraKey) -> Subscription<CameraUpdate> {
     Subscription::run_with(key, |key| {
         let key = *key;
         let class = key.config.role.device_class();
-        forward(
-            "camera",
-            move || live::camera(key.config, key.backend, key.scene),
-            move |event: Event<Frame, CameraError>| match event {
+        Forward {
+            name: "camera",
+            capacity: 16,
+            start: move || live::camera(key.config, key.backend, key.scene),
+            ready: |_: &_| None,
+            convert: move |event: Event<Frame, CameraError>| match event {
                 Event::Connected(info) => Some(CameraUpdate::Link(Link::Connected(info))),
                 Event::Disconnected { reason } => Some(CameraUpdate::Link(Link::Lost(reason))),
                 Event::Error(e) => Some(CameraUpdate::Problem(DeviceProblem {
@@ -165,8 +194,9 @@ pub fn camera(key: CameraKey) -> Subscription<CameraUpdate> {
                 })),
                 Event::Data(frame) => Some(CameraUpdate::Frame(preview(&frame, key.mirror))),
             },
-            move |detail| CameraUpdate::Problem(DeviceProblem { class, detail }),
-        )
+            failed: move |detail| CameraUpdate::Problem(DeviceProblem { class, detail }),
+        }
+        .stream()
     })
 }
 
@@ -226,64 +256,36 @@ impl ScanKey {
 pub fn scanner(key: ScanKey) -> Subscription<ScanUpdate> {
     Subscription::run_with(key, |key| {
         let key = key.clone();
-        iced::stream::channel(64, async move |output: mpsc::Sender<ScanUpdate>| {
-            let mut output = output;
-            let _ = std::thread::Builder::new()
-                .name("rekam-ui-scanner".into())
-                .spawn(move || {
-                    let settings = DeviceSettings::parse(&key.settings).unwrap_or_default();
-                    let send = |output: &mut mpsc::Sender<ScanUpdate>, m| {
-                        iced::futures::executor::block_on(output.send(m)).is_ok()
-                    };
-                    let (worker, rx) =
-                        match live::scanner(&settings, key.backend, key.person, key.fast) {
-                            Ok(started) => started,
-                            Err(e) => {
-                                let _ = send(
-                                    &mut output,
-                                    ScanUpdate::Problem(
-                                        DeviceProblem {
-                                            class: DeviceClass::Fingerprint,
-                                            detail: e.to_string(),
-                                        },
-                                        None,
-                                    ),
-                                );
-                                return;
-                            }
-                        };
-                    if !send(&mut output, ScanUpdate::Ready(worker.commands())) {
-                        return;
-                    }
-                    loop {
-                        let m = match rx.recv_timeout(Duration::from_millis(200)) {
-                            Ok(Event::Connected(info)) => ScanUpdate::Link(Link::Connected(info)),
-                            Ok(Event::Disconnected { reason }) => {
-                                ScanUpdate::Link(Link::Lost(reason))
-                            }
-                            Ok(Event::Data(e)) => ScanUpdate::Event(e),
-                            Ok(Event::Error(e)) => ScanUpdate::Problem(
-                                DeviceProblem {
-                                    class: DeviceClass::Fingerprint,
-                                    detail: e.to_string(),
-                                },
-                                Some(Arc::new(e)),
-                            ),
-                            Err(t) if t.is_timeout() => {
-                                if output.is_closed() {
-                                    break;
-                                }
-                                continue;
-                            }
-                            Err(_) => break,
-                        };
-                        if !send(&mut output, m) {
-                            break;
-                        }
-                    }
-                    drop(worker);
-                });
-        })
+        let problem = |detail: String, error| {
+            ScanUpdate::Problem(
+                DeviceProblem {
+                    class: DeviceClass::Fingerprint,
+                    detail,
+                },
+                error,
+            )
+        };
+        Forward {
+            name: "scanner",
+            capacity: 64,
+            start: move || {
+                let settings = DeviceSettings::parse(&key.settings).unwrap_or_default();
+                live::scanner(&settings, key.backend, key.person, key.fast)
+            },
+            ready: |worker: &rekam_fingerprint::ScannerWorker| {
+                Some(ScanUpdate::Ready(worker.commands()))
+            },
+            convert: move |event: rekam_fingerprint::worker::ScanMessage| {
+                Some(match event {
+                    Event::Connected(info) => ScanUpdate::Link(Link::Connected(info)),
+                    Event::Disconnected { reason } => ScanUpdate::Link(Link::Lost(reason)),
+                    Event::Data(e) => ScanUpdate::Event(e),
+                    Event::Error(e) => problem(e.to_string(), Some(Arc::new(e))),
+                })
+            },
+            failed: move |detail| problem(detail, None),
+        }
+        .stream()
     })
 }
 
@@ -310,59 +312,36 @@ pub struct PadKey {
 pub fn signature_pad(key: PadKey) -> Subscription<PadUpdate> {
     Subscription::run_with(key, |key| {
         let key = key.clone();
-        iced::stream::channel(256, async move |output: mpsc::Sender<PadUpdate>| {
-            let mut output = output;
-            let _ = std::thread::Builder::new()
-                .name("rekam-ui-pad".into())
-                .spawn(move || {
-                    let settings = DeviceSettings::parse(&key.settings).unwrap_or_default();
-                    let send = |output: &mut mpsc::Sender<PadUpdate>, m| {
-                        iced::futures::executor::block_on(output.send(m)).is_ok()
-                    };
-                    let problem = |detail: String| {
-                        PadUpdate::Problem(DeviceProblem {
-                            class: DeviceClass::SignaturePad,
-                            detail,
-                        })
-                    };
-                    let (session, rx) = match live::signature_pad(
-                        &settings,
-                        key.backend,
-                        key.person,
-                        f64::from(key.rate_hz),
-                    ) {
-                        Ok(started) => started,
-                        Err(e) => {
-                            let _ = send(&mut output, problem(e.to_string()));
-                            return;
-                        }
-                    };
-                    let session = Arc::new(session);
-                    if !send(&mut output, PadUpdate::Ready(session.clone())) {
-                        return;
-                    }
-                    loop {
-                        let m = match rx.recv_timeout(Duration::from_millis(200)) {
-                            Ok(Event::Connected(info)) => PadUpdate::Link(Link::Connected(info)),
-                            Ok(Event::Disconnected { reason }) => {
-                                PadUpdate::Link(Link::Lost(reason))
-                            }
-                            Ok(Event::Data(e)) => PadUpdate::Pen(e),
-                            Ok(Event::Error(e)) => problem(e.to_string()),
-                            Err(t) if t.is_timeout() => {
-                                if output.is_closed() {
-                                    break;
-                                }
-                                continue;
-                            }
-                            Err(_) => break,
-                        };
-                        if !send(&mut output, m) {
-                            break;
-                        }
-                    }
-                    drop(session);
-                });
-        })
+        let problem = |detail: String| {
+            PadUpdate::Problem(DeviceProblem {
+                class: DeviceClass::SignaturePad,
+                detail,
+            })
+        };
+        Forward {
+            name: "pad",
+            capacity: 256,
+            start: move || {
+                let settings = DeviceSettings::parse(&key.settings).unwrap_or_default();
+                let (session, rx) = live::signature_pad(
+                    &settings,
+                    key.backend,
+                    key.person,
+                    f64::from(key.rate_hz),
+                )?;
+                Ok((Arc::new(session), rx))
+            },
+            ready: |session: &Arc<PadSession>| Some(PadUpdate::Ready(session.clone())),
+            convert: move |event: live::PadMessage| {
+                Some(match event {
+                    Event::Connected(info) => PadUpdate::Link(Link::Connected(info)),
+                    Event::Disconnected { reason } => PadUpdate::Link(Link::Lost(reason)),
+                    Event::Data(e) => PadUpdate::Pen(e),
+                    Event::Error(e) => problem(e.to_string()),
+                })
+            },
+            failed: problem,
+        }
+        .stream()
     })
 }
