@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::lang::{Lang, Localize};
-use pdf::{Font, Page, PageSize};
+use pdf::{Document, Font, Page, PageSize};
 
 pub use proof::{Proof, proof_pdf, qr_payload};
 pub use slip::{ReturnSlip, return_slip_pdf};
@@ -331,6 +331,15 @@ fn text_rows(x: f32, max_width: f32, font: Font, size: f32, text: &str) -> Vec<R
 }
 
 impl Block {
+    /// A labelled field (`strong`: the value in bold).
+    fn field(label: &str, value: &str, strong: bool) -> Block {
+        Block::Field {
+            label: label.to_owned(),
+            value: value.to_owned(),
+            strong,
+        }
+    }
+
     /// The block's rows at `scale` on a page of `width` points.
     fn rows(&self, scale: f32, page_width: f32) -> Vec<Row> {
         let left = MARGIN;
@@ -497,6 +506,13 @@ fn place(page: &mut Page, rows: &[Row], mut top: f32) {
 }
 
 impl Sheet {
+    /// The sheet as a one-page PDF document called `title`.
+    fn pdf(&self, title: &str) -> Vec<u8> {
+        let mut doc = Document::new(title);
+        doc.push(self.render());
+        doc.to_bytes()
+    }
+
     /// Lays the sheet out on one page: the first paper size and the largest scale (from 1 down to
     /// [`MIN_SCALE`]) at which everything fits; if nothing fits, the last size at the smallest
     /// scale with the body cut short by an ellipsis line.

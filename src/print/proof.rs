@@ -6,7 +6,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::pdf::{Document, PageSize};
+use super::pdf::PageSize;
 use super::{Block, Sheet};
 use crate::lang::Lang;
 
@@ -103,18 +103,12 @@ fn title(lang: Lang) -> &'static str {
 
 /// The proof of recording as a one-page A6 PDF, in `lang`.
 pub fn proof_pdf(proof: &Proof, lang: Lang) -> Vec<u8> {
-    let mut doc = Document::new(&format!("{} {}", title(lang), proof.register_number));
-    doc.push(sheet(proof, lang).render());
-    doc.to_bytes()
+    sheet(proof, lang).pdf(&format!("{} {}", title(lang), proof.register_number))
 }
 
 /// The proof's content, before layout.
 fn sheet(proof: &Proof, lang: Lang) -> Sheet {
-    let field = |label: &str, value: &str, strong: bool| Block::Field {
-        label: label.to_owned(),
-        value: value.to_owned(),
-        strong,
-    };
+    let field = Block::field;
     let mut body = vec![
         Block::Title(title(lang).to_owned()),
         Block::Small(office_line(proof, lang)),
@@ -183,6 +177,7 @@ fn sheet(proof: &Proof, lang: Lang) -> Sheet {
 #[cfg(test)]
 mod tests {
     use super::super::MARGIN;
+    use super::super::pdf::Document;
     use super::super::testing::*;
     use super::*;
 

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::pdf::{Document, PageSize};
+use super::pdf::PageSize;
 use super::{Block, Sheet};
 use crate::lang::Lang;
 
@@ -46,18 +46,12 @@ fn title(lang: Lang) -> &'static str {
 
 /// The return slip as a one-page PDF (A6, or A5 when the content does not fit A6), in `lang`.
 pub fn return_slip_pdf(slip: &ReturnSlip, lang: Lang) -> Vec<u8> {
-    let mut doc = Document::new(&format!("{} {}", title(lang), slip.ticket));
-    doc.push(sheet(slip, lang).render());
-    doc.to_bytes()
+    sheet(slip, lang).pdf(&format!("{} {}", title(lang), slip.ticket))
 }
 
 /// The slip's content, before layout.
 fn sheet(slip: &ReturnSlip, lang: Lang) -> Sheet {
-    let field = |label: &str, value: &str, strong: bool| Block::Field {
-        label: label.to_owned(),
-        value: value.to_owned(),
-        strong,
-    };
+    let field = Block::field;
     let mut body = vec![
         Block::Title(title(lang).to_owned()),
         Block::Small(format!(
@@ -125,6 +119,7 @@ fn sheet(slip: &ReturnSlip, lang: Lang) -> Sheet {
 #[cfg(test)]
 mod tests {
     use super::super::MARGIN;
+    use super::super::pdf::Document;
     use super::super::testing::*;
     use super::*;
 
