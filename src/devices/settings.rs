@@ -13,7 +13,7 @@ pub fn settings_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Which backend a device class uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The real device when one is attached, the simulator otherwise (training, demos, a
@@ -26,7 +26,7 @@ pub enum Mode {
     Simulated,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FingerprintSettings {
     pub mode: Mode,
@@ -64,14 +64,14 @@ impl Default for FingerprintSettings {
 }
 
 /// Pixel format asked of a camera.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CameraFormat {
     Mjpeg,
     Yuyv,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CameraSettings {
     pub mode: Mode,
@@ -123,7 +123,7 @@ impl Default for CameraSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SmartcardSettings {
     pub mode: Mode,
@@ -141,7 +141,7 @@ impl SmartcardSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SignaturePadSettings {
     pub mode: Mode,
@@ -173,7 +173,7 @@ impl SignaturePadSettings {
 }
 
 /// All device settings of a station.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeviceSettings {
     pub fingerprint: FingerprintSettings,
@@ -186,7 +186,7 @@ pub struct DeviceSettings {
 }
 
 /// What the operator may change on the devices screen besides the devices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct KioskSettings {
     /// The desk (loket) number called in announcements.

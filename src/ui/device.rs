@@ -237,7 +237,7 @@ pub enum ScanUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScanKey {
     pub backend: Backend,
-    pub settings: String,
+    pub settings: DeviceSettings,
     pub person: u64,
     pub fast: bool,
 }
@@ -246,7 +246,7 @@ impl ScanKey {
     pub fn new(settings: &DeviceSettings, backend: Backend, person: u64, fast: bool) -> ScanKey {
         ScanKey {
             backend,
-            settings: settings.to_toml(),
+            settings: settings.clone(),
             person,
             fast,
         }
@@ -268,10 +268,7 @@ pub fn scanner(key: ScanKey) -> Subscription<ScanUpdate> {
         Forward {
             name: "scanner",
             capacity: 64,
-            start: move || {
-                let settings = DeviceSettings::parse(&key.settings).unwrap_or_default();
-                live::scanner(&settings, key.backend, key.person, key.fast)
-            },
+            start: move || live::scanner(&key.settings, key.backend, key.person, key.fast),
             ready: |worker: &rekam_fingerprint::ScannerWorker| {
                 Some(ScanUpdate::Ready(worker.commands()))
             },
@@ -303,7 +300,7 @@ pub enum PadUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PadKey {
     pub backend: Backend,
-    pub settings: String,
+    pub settings: DeviceSettings,
     pub person: u64,
     /// Samples per second of the simulated pad, as an integer (200 is a real pad).
     pub rate_hz: u32,
@@ -322,9 +319,8 @@ pub fn signature_pad(key: PadKey) -> Subscription<PadUpdate> {
             name: "pad",
             capacity: 256,
             start: move || {
-                let settings = DeviceSettings::parse(&key.settings).unwrap_or_default();
                 let (session, rx) = live::signature_pad(
-                    &settings,
+                    &key.settings,
                     key.backend,
                     key.person,
                     f64::from(key.rate_hz),

@@ -417,7 +417,7 @@ impl State {
     pub fn subscription(&self, ctx: &Ctx) -> Subscription<Message> {
         device::signature_pad(PadKey {
             backend: ctx.backends.signature_pad,
-            settings: ctx.settings.to_toml(),
+            settings: ctx.settings.clone(),
             person: self.person,
             // A real pad's pace; the simulator faster when the station demonstrates.
             rate_hz: if ctx.fast_devices { 2000 } else { 200 },
