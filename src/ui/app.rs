@@ -1,7 +1,6 @@
 //! The root of the kiosk: the operator's window and the applicant's, the session (who is
 //! logged in, idle logout), navigation between screens, global shortcuts and the language.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use iced::keyboard::{self, Key, Modifiers, key::Named};
@@ -12,8 +11,8 @@ use super::applicant::{self, Guide, Show};
 use super::db::{Db, Failure, off_thread};
 use super::i18n::Tr;
 use super::screen::{
-    self, Action, Nav, devices, face, fingers, finish, intake, iris, login, queue, register,
-    review, setup, signature, verify,
+    Action, Nav, devices, face, fingers, finish, intake, iris, login, queue, register, review,
+    setup, signature, verify,
 };
 use super::theme::{self, Tone};
 use crate::devices::DeviceSettings;
@@ -915,13 +914,6 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     program(options).run()?;
     Ok(())
 }
-
-/// The key file next to the data directory, as the CLI does it.
-pub fn default_paths(data_dir: PathBuf, key_file: PathBuf) -> Paths {
-    Paths { data_dir, key_file }
-}
-
-pub use screen::Nav as Navigation;
 
 #[cfg(test)]
 mod tests {

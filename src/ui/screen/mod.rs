@@ -41,12 +41,6 @@ pub enum Action<M> {
     Go(Nav),
 }
 
-impl<M> Action<M> {
-    pub fn run(task: Task<M>) -> Self {
-        Action::Run(task)
-    }
-}
-
 /// Where to go next.
 #[derive(Debug, Clone)]
 pub enum Nav {
