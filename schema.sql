@@ -1,8 +1,9 @@
--- Rekam station database, schema version 1.
+-- Rekam station database, schema version 2.
 --
--- This file is the one source of the database structure. It is applied as migration 1 by
--- rusqlite_migration (PRAGMA user_version). A later change appends a migration to
--- src/store/migrations.rs AND updates this file; the test store::tests::migrations_match_schema_sql
+-- This file is the whole database structure of the current version. Databases get there through
+-- the migrations in src/store/migrations/ (0001.sql is version 1 as it shipped, 0002.sql and later
+-- each one change) applied by rusqlite_migration (PRAGMA user_version). A change appends a
+-- migration AND updates this file; the test store::migrations::tests::migrations_match_schema_sql
 -- proves both give the same database.
 --
 -- Conventions: times are UTC, ISO 8601 with milliseconds ('2026-11-21T05:29:29.123Z'); service days
@@ -164,7 +165,7 @@ CREATE TABLE step_events (
 CREATE INDEX step_events_request ON step_events (request_id, id);
 CREATE UNIQUE INDEX step_events_open ON step_events (request_id) WHERE ended_at IS NULL;
 
--- End-of-day export packets (filled by the batch export).
+-- End-of-day export packets (docs/batch-format.md): one row per file written.
 CREATE TABLE batches (
     id              INTEGER PRIMARY KEY,
     service_day     TEXT NOT NULL,
@@ -179,11 +180,55 @@ CREATE TABLE batches (
     UNIQUE (service_day, seq)
 ) STRICT;
 
-CREATE TABLE batch_items (
+-- The public half of the station's Ed25519 signing key (the private half is in its key file).
+CREATE TABLE station_signing_key (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    public_key      TEXT NOT NULL CHECK (length(public_key) = 64),
+    created_at      TEXT NOT NULL
+) STRICT;
+
+-- A closed service day: every ticket ended, every recorded request validated. No ticket is issued
+-- for a closed day.
+CREATE TABLE day_closes (
+    service_day     TEXT PRIMARY KEY,
+    closed_by       INTEGER NOT NULL REFERENCES users (id),
+    closed_at       TEXT NOT NULL,
+    reconciliation  TEXT NOT NULL               -- JSON: the queue reconciliation at the close
+) STRICT;
+
+-- Why a ticket that was never called ended (the applicant left before the call, or did not come
+-- when the day was closed). Called tickets carry their reason on their request.
+CREATE TABLE ticket_cancellations (
+    ticket_id       INTEGER PRIMARY KEY REFERENCES queue_tickets (id),
+    reason          TEXT NOT NULL CHECK (length(reason) > 0),
+    cancelled_by    INTEGER NOT NULL REFERENCES users (id),
+    cancelled_at    TEXT NOT NULL
+) STRICT;
+
+-- The records of a batch packet: which request is record '0001', and the SHA-256 of the record's
+-- plaintext, which the receiver's acknowledgement repeats to prove it decrypted the record.
+CREATE TABLE batch_records (
     batch_id        INTEGER NOT NULL REFERENCES batches (id),
     request_id      INTEGER NOT NULL REFERENCES requests (id),
-    PRIMARY KEY (batch_id, request_id)
+    record          TEXT NOT NULL CHECK (length(record) = 4),
+    sha256          TEXT NOT NULL CHECK (length(sha256) = 64),
+    PRIMARY KEY (batch_id, request_id),
+    UNIQUE (batch_id, record)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX batch_records_request ON batch_records (request_id);
+
+-- The receiver's verdict on an exported request, from its acknowledgement file. Once accepted and
+-- the retention has passed, the request's capture blobs are deleted (biometrics_deleted_at).
+CREATE TABLE receipts (
+    request_id      INTEGER PRIMARY KEY REFERENCES requests (id),
+    batch_id        INTEGER NOT NULL REFERENCES batches (id),
+    verdict         TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')),
+    reason          TEXT,
+    received_at     TEXT NOT NULL,              -- when the receiver says it received the batch
+    imported_at     TEXT NOT NULL,
+    biometrics_deleted_at TEXT,
+    CHECK ((verdict = 'rejected') = (reason IS NOT NULL))
+) STRICT;
 
 -- Append-only, hash-chained audit log. hash = SHA-256 of prev_hash and the row's fields
 -- (encoding in docs/storage.md); the first row's prev_hash is 32 zero bytes.

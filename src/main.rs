@@ -1,5 +1,7 @@
 //! The `rekam` command: the kiosk by default, plus administration commands.
 
+mod batch_cli;
+
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,6 +99,62 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Close the day (when nothing is open) and write its signed, encrypted batch packet into a
+    /// folder, typically a USB drive. The supervisor's password is asked for on a terminal, or
+    /// read from the first line of standard input. Exit status 1 when the day cannot close.
+    Export {
+        /// The service day (YYYY-MM-DD); default today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// The folder to write the packet into.
+        #[arg(long)]
+        out: PathBuf,
+        /// The supervisor's username.
+        #[arg(long)]
+        user: String,
+        /// Receiver key (age1...), repeatable; default: [export] recipients of the settings.
+        #[arg(long = "recipient")]
+        recipients: Vec<String>,
+    },
+    /// Check a batch packet: structure, signature, registered station key and hashes; with the
+    /// receiver's key also decrypt it and check every record, part and count. Exit status 0 when
+    /// intact, 1 when a problem is found (each one named), 2 when it cannot be checked.
+    VerifyBatch {
+        file: PathBuf,
+        /// The receiver's age identity file (AGE-SECRET-KEY-1...).
+        #[arg(long)]
+        identity: Option<PathBuf>,
+        /// Registry of station keys: lines `<kecamatan> <station> <public key hex>` (what
+        /// `rekam station-key` prints). This station's own key is always trusted.
+        #[arg(long)]
+        stations: Option<PathBuf>,
+        /// Write an acknowledgement accepting every record (needs --identity and an intact batch).
+        #[arg(long)]
+        ack_out: Option<PathBuf>,
+        /// The receiver's name in the acknowledgement.
+        #[arg(long, default_value = "Dinas Dukcapil")]
+        receiver: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the receiver's acknowledgement of a batch: records become accepted (or rejected,
+    /// with the reason); accepted biometrics are deleted once the retention has passed.
+    ImportAck {
+        file: PathBuf,
+        /// The supervisor's username (password as for export).
+        #[arg(long)]
+        user: String,
+    },
+    /// Write the day's register book and SOP report as PDF and CSV into a folder.
+    Report {
+        /// The service day (YYYY-MM-DD); default today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the station's public signing key, for registration at the Dinas Dukcapil.
+    StationKey,
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -307,6 +365,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Doctor { json } => doctor(&paths, json, lang),
+        Command::Export {
+            date,
+            out,
+            user,
+            recipients,
+        } => {
+            let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            batch_cli::export(&paths, lang, date, &out, &user, &recipients)
+        }
+        Command::VerifyBatch {
+            file,
+            identity,
+            stations,
+            ack_out,
+            receiver,
+            json,
+        } => batch_cli::verify(
+            &paths,
+            lang,
+            &file,
+            identity.as_deref(),
+            stations.as_deref(),
+            ack_out.as_deref(),
+            &receiver,
+            json,
+        )
+        .or_else(|e| {
+            eprintln!("rekam: {e:#}");
+            Ok(ExitCode::from(2))
+        }),
+        Command::ImportAck { file, user } => batch_cli::import_ack(&paths, lang, &file, &user),
+        Command::Report { date, out } => {
+            let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            batch_cli::report(&paths, lang, date, &out)
+        }
+        Command::StationKey => batch_cli::station_key(&paths, lang),
         Command::SimulateDay { .. } => unreachable!("handled above"),
         Command::Audit {
             command: AuditCommand::Verify { json },

@@ -8,3 +8,4 @@
 pub mod face;
 pub mod finger;
 pub mod iris;
+pub mod signature;

@@ -183,6 +183,43 @@ pub struct DeviceSettings {
     pub signature_pad: SignaturePadSettings,
     /// The kiosk itself: desk number, idle logout, language, announcements.
     pub kiosk: KioskSettings,
+    /// The day's batch: receivers, where it goes, retention, disk floor.
+    pub export: ExportSettings,
+}
+
+/// The end-of-day batch (docs/batch-format.md) and what the station keeps afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExportSettings {
+    /// The receivers' age public keys (`age1...`): the regency's Dinas Dukcapil and the national
+    /// data center. Every packet is encrypted to all of them.
+    pub recipients: Vec<String>,
+    /// Where the export screen looks for the USB drive first.
+    pub folder: String,
+    /// Days an accepted record's biometrics stay at the station after its acknowledgement.
+    pub retention_days: u32,
+    /// Warn the supervisor when a recorded request has waited longer than this for export.
+    pub warn_after_hours: u32,
+    /// Refuse new recordings when the data disk has less free space than this (MB).
+    pub disk_floor_mb: u64,
+}
+
+impl Default for ExportSettings {
+    fn default() -> Self {
+        ExportSettings {
+            recipients: Vec::new(),
+            folder: "/media".into(),
+            retention_days: 30,
+            warn_after_hours: 24,
+            disk_floor_mb: 2000,
+        }
+    }
+}
+
+impl ExportSettings {
+    pub fn retention(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.retention_days))
+    }
 }
 
 /// What the operator may change on the devices screen besides the devices.
@@ -223,6 +260,7 @@ impl Default for DeviceSettings {
             smartcard: SmartcardSettings::default(),
             signature_pad: SignaturePadSettings::default(),
             kiosk: KioskSettings::default(),
+            export: ExportSettings::default(),
         }
     }
 }
@@ -276,6 +314,19 @@ impl DeviceSettings {
         self.iris_camera.sanitize(&CameraSettings::iris());
         if ![9600, 19200, 38400, 57600, 115_200].contains(&self.signature_pad.baud) {
             self.signature_pad.baud = SignaturePadSettings::default().baud;
+        }
+        self.export.recipients = self
+            .export
+            .recipients
+            .iter()
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .collect();
+        if self.export.retention_days > 3650 {
+            self.export.retention_days = 3650;
+        }
+        if !(1..=24 * 30).contains(&self.export.warn_after_hours) {
+            self.export.warn_after_hours = ExportSettings::default().warn_after_hours;
         }
         if self.signature_pad.port.trim().is_empty() {
             self.signature_pad.port = SignaturePadSettings::default().port;

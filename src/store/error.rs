@@ -37,6 +37,12 @@ pub enum StoreError {
     },
     #[error("a data key file already exists at {0}; refusing to overwrite it")]
     KeyExists(PathBuf),
+    #[error("the station signing key file {0} does not exist")]
+    SigningKeyMissing(PathBuf),
+    #[error("the station signing key file {0} is damaged or readable by other users (mode must be 0600)")]
+    SigningKeyBad(PathBuf),
+    #[error("the station signing key file {0} is not the key this station registered")]
+    WrongSigningKey(PathBuf),
     #[error("the station is not set up yet")]
     NotSetUp,
     #[error("the station is already set up")]
@@ -113,6 +119,18 @@ impl Localize for StoreError {
             (StoreError::WrongKey { path, .. }, Lang::Id) => format!(
                 "File kunci data {} bukan milik database stasiun ini. Pasang file kunci yang benar.",
                 path.display()
+            ),
+            (StoreError::SigningKeyMissing(p), Lang::Id) => format!(
+                "File kunci tanda tangan stasiun {} tidak ditemukan. Batch tidak dapat ditandatangani; pasang kembali file itu dari cadangan.",
+                p.display()
+            ),
+            (StoreError::SigningKeyBad(p), Lang::Id) => format!(
+                "File kunci tanda tangan stasiun {} rusak atau dapat dibaca pengguna lain (harus chmod 600).",
+                p.display()
+            ),
+            (StoreError::WrongSigningKey(p), Lang::Id) => format!(
+                "File kunci tanda tangan {} bukan kunci yang terdaftar untuk stasiun ini. Pasang file yang benar dari cadangan.",
+                p.display()
             ),
             (StoreError::NotSetUp, Lang::Id) => {
                 "Stasiun belum disiapkan. Jalankan penyiapan stasiun terlebih dahulu (rekam setup)."

@@ -44,64 +44,12 @@ impl DataKey {
     /// Creates a new random key at `path` (which must not exist), readable by its owner only, and
     /// makes it durable before returning.
     pub fn create(path: &Path) -> Result<DataKey, StoreError> {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        getrandom::fill(bytes.as_mut()).map_err(|e| StoreError::Io {
-            path: path.into(),
-            source: std::sync::Arc::new(std::io::Error::other(e.to_string())),
-        })?;
-        if let Some(dir) = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-        {
-            // A directory made for the key is private too.
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder
-                .create(dir)
-                .map_err(|e| StoreError::from_io(e, dir))?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => StoreError::KeyExists(path.into()),
-            _ => StoreError::from_io(e, path),
-        })?;
-        let text = Zeroizing::new(format!("{HEADER}\n{}\n", hex::encode(bytes.as_ref())));
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| StoreError::from_io(e, path))?;
-        sync_parent(path)?;
-        Ok(DataKey::from_bytes(&bytes))
+        create_secret(path, HEADER).map(|bytes| DataKey::from_bytes(&bytes))
     }
 
     /// Loads the key at `path`, refusing a file that other users can read.
     pub fn load(path: &Path) -> Result<DataKey, StoreError> {
-        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StoreError::KeyMissing(path.into()),
-            _ => StoreError::from_io(e, path),
-        })?;
-        #[cfg(unix)]
-        if std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o077 != 0 {
-            return Err(StoreError::KeyPermissions(path.into()));
-        }
-        #[cfg(not(unix))]
-        let _ = meta;
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|e| StoreError::from_io(e, path))?,
-        );
-        let mut lines = text.lines();
-        let malformed = || StoreError::KeyMalformed(path.into());
-        if lines.next() != Some(HEADER) {
-            return Err(malformed());
-        }
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(lines.next().ok_or_else(malformed)?.trim(), bytes.as_mut())
-            .map_err(|_| malformed())?;
-        Ok(DataKey::from_bytes(&bytes))
+        load_secret(path, HEADER).map(|bytes| DataKey::from_bytes(&bytes))
     }
 
     /// A short public identifier of the key, stored in the database to detect a wrong key file.
@@ -142,6 +90,68 @@ impl DataKey {
             )
             .ok()
     }
+}
+
+/// Creates a file holding 32 new random bytes as `<header>\n<hex>\n`, readable by its owner
+/// only (a directory made for it is private too), durable before returning. Fails with
+/// [`StoreError::KeyExists`] if the file exists.
+pub(crate) fn create_secret(path: &Path, header: &str) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    getrandom::fill(bytes.as_mut()).map_err(|e| StoreError::Io {
+        path: path.into(),
+        source: std::sync::Arc::new(std::io::Error::other(e.to_string())),
+    })?;
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(|e| StoreError::from_io(e, dir))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => StoreError::KeyExists(path.into()),
+        _ => StoreError::from_io(e, path),
+    })?;
+    let text = Zeroizing::new(format!("{header}\n{}\n", hex::encode(&bytes[..])));
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| StoreError::from_io(e, path))?;
+    sync_parent(path)?;
+    Ok(bytes)
+}
+
+/// Reads a file written by [`create_secret`] with the same `header`, refusing one that other
+/// users can read.
+pub(crate) fn load_secret(path: &Path, header: &str) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => StoreError::KeyMissing(path.into()),
+        _ => StoreError::from_io(e, path),
+    })?;
+    #[cfg(unix)]
+    if std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o077 != 0 {
+        return Err(StoreError::KeyPermissions(path.into()));
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| StoreError::from_io(e, path))?);
+    let mut lines = text.lines();
+    let malformed = || StoreError::KeyMalformed(path.into());
+    if lines.next() != Some(header) {
+        return Err(malformed());
+    }
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(lines.next().ok_or_else(malformed)?.trim(), bytes.as_mut())
+        .map_err(|_| malformed())?;
+    Ok(bytes)
 }
 
 /// Makes a newly created file's directory entry durable.

@@ -1,6 +1,7 @@
-//! Versioned migrations (rusqlite_migration, PRAGMA user_version). Migration 1 is `schema.sql`.
-//! A schema change appends a migration here and updates `schema.sql` to the new whole; the test
-//! below proves that a database migrated step by step equals one made from `schema.sql`.
+//! Versioned migrations (rusqlite_migration, PRAGMA user_version): `migrations/0001.sql` is
+//! version 1 as it shipped, each later file one change. A schema change appends a file here and
+//! updates `schema.sql` to the new whole; the test below proves that a database migrated step by
+//! step equals one made from `schema.sql`.
 
 use std::path::Path;
 
@@ -9,9 +10,13 @@ use rusqlite_migration::{M, Migrations};
 
 use super::StoreError;
 
+#[cfg(test)]
 const SCHEMA: &str = include_str!("../../schema.sql");
 
-const STEPS: &[M<'static>] = &[M::up(SCHEMA)];
+const STEPS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001.sql")),
+    M::up(include_str!("migrations/0002.sql")),
+];
 
 static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 

@@ -5,10 +5,12 @@
 //! elsewhere (see [`key::default_key_file`]); docs/storage.md explains why.
 
 pub mod audit;
+pub mod disk;
 mod error;
 pub mod key;
 mod lock;
 mod migrations;
+pub mod signing;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +24,8 @@ use rusqlite::{
 pub use error::StoreError;
 pub use key::DataKey;
 pub use lock::DirLock;
+pub use migrations::SCHEMA_VERSION;
+pub use signing::StationSigningKey;
 pub use users::{NewUser, Role, User};
 
 use crate::domain::region;
@@ -39,6 +43,11 @@ pub struct Paths {
 impl Paths {
     pub fn db(&self) -> PathBuf {
         self.data_dir.join(DB_FILE)
+    }
+
+    /// The station's Ed25519 signing key file, beside the data key file.
+    pub fn signing_key_file(&self) -> PathBuf {
+        signing::signing_key_file(&self.key_file)
     }
 
     /// The platform's data directory for Rekam (`~/.local/share/rekam` on Linux).
@@ -126,6 +135,8 @@ pub struct Store {
     station: Station,
     paths: Paths,
     clock: Arc<dyn Clock>,
+    /// New recordings are refused under this much free space (MB); 0 turns the check off.
+    disk_floor_mb: u64,
     _lock: DirLock,
 }
 
@@ -195,14 +206,50 @@ impl Store {
                 found: key.id().to_owned(),
             });
         }
-        Ok(Store {
+        let mut store = Store {
             conn,
             key,
             station,
             paths: paths.clone(),
             clock,
+            disk_floor_mb: 0,
             _lock: lock,
-        })
+        };
+        store.ensure_signing_key()?;
+        Ok(store)
+    }
+
+    /// A station set up before batch packets existed gets its signing key the first time it is
+    /// opened (the file, then its public half in the database, audited).
+    fn ensure_signing_key(&mut self) -> Result<(), StoreError> {
+        if self.signing_public_key()?.is_some() {
+            return Ok(());
+        }
+        let path = self.paths.signing_key_file();
+        let key = create_or_load_signing_key(&path)?;
+        self.write(|tx, ctx| insert_signing_key(tx, ctx, &key))
+    }
+
+    /// The registered public half of the station's signing key, as 64 hex digits.
+    pub fn signing_public_key(&self) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT public_key FROM station_signing_key WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql_error(e))
+    }
+
+    /// Loads the station's signing key and checks it is the one registered for this station.
+    pub fn signing_key(&self) -> Result<StationSigningKey, StoreError> {
+        let path = self.paths.signing_key_file();
+        let key = StationSigningKey::load(&path)?;
+        if self.signing_public_key()?.as_deref() != Some(key.public_hex().as_str()) {
+            return Err(StoreError::WrongSigningKey(path));
+        }
+        Ok(key)
     }
 
     /// Sets up a new station: creates the data key (or takes the one an interrupted setup left),
@@ -264,6 +311,15 @@ impl Store {
             },
         )
         .map_err(sql)?;
+        let signing = create_or_load_signing_key(&paths.signing_key_file())?;
+        let ctx = WriteCtx {
+            now: now.clone(),
+            today: clock.now().date_naive(),
+            key: &key,
+            station: &station,
+            db: &db,
+        };
+        insert_signing_key(&tx, &ctx, &signing)?;
         users::insert(&tx, &now, None, &setup.supervisor, &db).map_err(|e| match e {
             users::UserError::Store(s) => SetupOrStoreError::Store(s),
             other => SetupOrStoreError::User(other),
@@ -275,6 +331,7 @@ impl Store {
             station,
             paths: paths.clone(),
             clock,
+            disk_floor_mb: 0,
             _lock: lock,
         })
     }
@@ -338,6 +395,19 @@ impl Store {
         Ok(value)
     }
 
+    /// Sets the free-space floor under which new recordings are refused (0: no floor).
+    pub fn set_disk_floor_mb(&mut self, floor_mb: u64) {
+        self.disk_floor_mb = floor_mb;
+    }
+
+    /// Free space on the data disk against the floor.
+    pub fn disk_space(&self) -> Result<disk::DiskSpace, StoreError> {
+        Ok(disk::DiskSpace {
+            free_mb: disk::free_bytes(&self.paths.data_dir)? / 1_000_000,
+            floor_mb: self.disk_floor_mb,
+        })
+    }
+
     /// Checks the audit log's hash chain.
     pub fn verify_audit(&self) -> Result<audit::Verification, StoreError> {
         audit::verify(&self.conn).map_err(|e| self.sql_error(e))
@@ -360,6 +430,41 @@ impl Store {
             Err(StoreError::Corrupt(self.paths.db()))
         }
     }
+}
+
+/// Creates the signing key file, or takes the one an interrupted setup or first open left.
+fn create_or_load_signing_key(path: &Path) -> Result<StationSigningKey, StoreError> {
+    match StationSigningKey::create(path) {
+        Err(StoreError::KeyExists(_)) => StationSigningKey::load(path),
+        other => other,
+    }
+}
+
+fn insert_signing_key(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    key: &StationSigningKey,
+) -> Result<(), StoreError> {
+    let public = key.public_hex();
+    tx.execute(
+        "INSERT INTO station_signing_key (id, public_key, created_at) VALUES (1, ?1, ?2)",
+        params![public, ctx.now],
+    )
+    .map_err(|e| ctx.sql(e))?;
+    ctx.audit(
+        tx,
+        &audit::Entry {
+            actor_id: None,
+            action: "station.signing_key",
+            entity: "station",
+            entity_id: Some(1),
+            detail: serde_json::json!({
+                "public_key": public,
+                "fingerprint": signing::fingerprint(&public),
+            }),
+        },
+    )?;
+    Ok(())
 }
 
 /// What a write transaction may need besides the transaction itself.

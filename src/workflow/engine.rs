@@ -181,6 +181,7 @@ fn applicant_of(
 impl Store {
     /// Calls a waiting ticket: opens its request at [`Step::TicketCalled`].
     pub fn call_ticket(&mut self, operator: &User, ticket: i64) -> Result<i64, WorkflowError> {
+        self.check_disk_floor()?;
         self.write(|tx, ctx| {
             let row: Option<(String, String, u32, String)> = tx
                 .query_row(
@@ -221,6 +222,19 @@ impl Store {
             )?;
             Ok(request)
         })
+    }
+
+    /// Refuses to start something new (a call, a recording) when the data disk is under its floor;
+    /// what has started can still finish.
+    fn check_disk_floor(&self) -> Result<(), WorkflowError> {
+        let space = self.disk_space()?;
+        if space.below_floor() {
+            return Err(WorkflowError::DiskLow {
+                free_mb: space.free_mb,
+                floor_mb: space.floor_mb,
+            });
+        }
+        Ok(())
     }
 
     /// Calls the oldest waiting ticket of today. `Ok(None)` when nobody waits.
@@ -412,6 +426,7 @@ impl Store {
     /// Starts the biometric recording of a validated request. Eligibility is checked again: no
     /// ineligible applicant is ever recorded.
     pub fn begin_recording(&mut self, operator: &User, request: i64) -> Result<(), WorkflowError> {
+        self.check_disk_floor()?;
         self.write(|tx, ctx| {
             let (_, born, marital) = applicant_of(tx, ctx, request)?;
             applicant::eligibility(born, marital, ctx.today).map_err(WorkflowError::Ineligible)?;

@@ -49,6 +49,12 @@ pub enum WorkflowError {
     CaptureNotFound(i64),
     #[error("satisfaction score {0} is not between 1 and 4")]
     BadScore(u8),
+    #[error("the service day {0} is closed")]
+    DayClosed(chrono::NaiveDate),
+    #[error("the service day {0} still has open tickets")]
+    DayOpen(chrono::NaiveDate),
+    #[error("only {free_mb} MB free on the data disk, under the floor of {floor_mb} MB")]
+    DiskLow { free_mb: u64, floor_mb: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -152,6 +158,12 @@ impl Localize for WorkflowError {
                     "The biodata and service type are not entered yet.",
                 )
                 .to_owned(),
+            NotSupervisor("close_day" | "export" | "import_ack") => lang
+                .pick(
+                    "Hanya supervisor yang boleh menutup hari, mengekspor batch atau memasukkan tanda terima.",
+                    "Only a supervisor may close the day, export the batch or import an acknowledgement.",
+                )
+                .to_owned(),
             NotSupervisor(_) => lang
                 .pick(
                     "Hanya supervisor yang boleh memverifikasi, memvalidasi atau menolak.",
@@ -210,6 +222,28 @@ impl Localize for WorkflowError {
             CaptureNotFound(id) => match lang {
                 Lang::Id => format!("Rekaman {id} bukan milik permohonan ini."),
                 Lang::En => format!("Capture {id} does not belong to this request."),
+            },
+            DayClosed(day) => match lang {
+                Lang::Id => format!(
+                    "Hari layanan {day} sudah ditutup supervisor: tidak ada nomor antrean baru untuk hari itu."
+                ),
+                Lang::En => format!(
+                    "The service day {day} has been closed by the supervisor: no new tickets for that day."
+                ),
+            },
+            DayOpen(day) => match lang {
+                Lang::Id => format!(
+                    "Hari layanan {day} belum dapat ditutup: masih ada antrean yang belum selesai."
+                ),
+                Lang::En => format!("The service day {day} cannot close yet: tickets are still open."),
+            },
+            DiskLow { free_mb, floor_mb } => match lang {
+                Lang::Id => format!(
+                    "Ruang disk tinggal {free_mb} MB, di bawah batas {floor_mb} MB: perekaman baru ditolak agar data yang ada tetap aman. Ekspor dan kirim batch, masukkan tanda terimanya, lalu coba lagi."
+                ),
+                Lang::En => format!(
+                    "Only {free_mb} MB of disk left, under the floor of {floor_mb} MB: new recordings are refused to keep what is recorded safe. Export and send the batch, import its acknowledgement, then try again."
+                ),
             },
             Store(e) => e.localize(lang),
         }

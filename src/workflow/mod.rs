@@ -12,6 +12,7 @@
 
 pub mod applicant_view;
 pub mod capture;
+pub mod close;
 pub mod day;
 pub mod engine;
 mod error;
@@ -20,6 +21,7 @@ pub mod survey;
 pub mod timing;
 pub mod view;
 
+pub use close::{CloseError, DayClose, OpenItem, Reconciliation, TicketLine};
 pub use capture::{CaptureContent, CaptureInput, CaptureSummary, blob_aad};
 pub use engine::CheckOutcome;
 pub use error::{WorkflowError, capture_name};

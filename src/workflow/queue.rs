@@ -40,6 +40,16 @@ impl Store {
     pub fn issue_ticket(&mut self, prefix: &str) -> Result<Ticket, WorkflowError> {
         let p = valid_prefix(prefix).map_err(|_| WorkflowError::BadPrefix(prefix.to_owned()))?;
         self.write(|tx, ctx| {
+            let closed: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM day_closes WHERE service_day = ?1)",
+                    [ctx.today.to_string()],
+                    |r| r.get(0),
+                )
+                .map_err(|e| ctx.sql(e))?;
+            if closed {
+                return Err(WorkflowError::DayClosed(ctx.today));
+            }
             let number = ctx.next_counter(tx, &format!("ticket:{p}"), ctx.today)?;
             tx.execute(
                 "INSERT INTO queue_tickets (service_day, prefix, number, issued_at) VALUES (?1, ?2, ?3, ?4)",

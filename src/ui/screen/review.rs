@@ -553,58 +553,18 @@ pub fn decode(format: &str, bytes: &[u8]) -> Preview {
                 Err(_) => Preview::Broken,
             }
         }
-        "isdv4-strokes-json" => match serde_json::from_slice::<rekam_signature::Signature>(bytes) {
-            Ok(sig) => Preview::Strokes(Drawing {
-                strokes: std::sync::Arc::new(
-                    sig.strokes
-                        .iter()
-                        .map(|s| {
-                            s.points
-                                .iter()
-                                .map(|p| (f32::from(p.report.x), f32::from(p.report.y)))
-                                .collect()
-                        })
-                        .collect(),
-                ),
-                max_x: f32::from(sig.pad.max_x),
-                max_y: f32::from(sig.pad.max_y),
-            }),
-            Err(_) => Preview::Broken,
-        },
-        "strokes-json" => match serde_json::from_slice::<PlainStrokes>(bytes) {
-            Ok(plain) => {
-                let strokes: Vec<Vec<(f32, f32)>> = plain
-                    .strokes
-                    .iter()
-                    .map(|s| s.iter().map(|p| (p.x, p.y)).collect())
-                    .collect();
-                let points = || strokes.iter().flatten();
-                // No pad extent in this format: the strokes' own extent, with a margin.
-                let max_x = points().map(|p| p.0).fold(0.0, f32::max) * 1.1;
-                let max_y = points().map(|p| p.1).fold(0.0, f32::max) * 1.25;
-                Preview::Strokes(Drawing {
-                    strokes: std::sync::Arc::new(strokes),
-                    max_x,
-                    max_y,
-                })
+        f if crate::capture::signature::STROKE_FORMATS.contains(&f) => {
+            match crate::capture::signature::parse(f, bytes) {
+                Some(s) => Preview::Strokes(Drawing {
+                    strokes: std::sync::Arc::new(s.lines),
+                    max_x: s.max_x,
+                    max_y: s.max_y,
+                }),
+                None => Preview::Broken,
             }
-            Err(_) => Preview::Broken,
-        },
+        }
         other => Preview::NoPreview(other.to_owned()),
     }
-}
-
-/// Strokes as plain points (`{"strokes": [[{"x": .., "y": ..}, ..], ..]}`), the format of
-/// signatures not taken from an ISDV4 pad.
-#[derive(Debug, serde::Deserialize)]
-struct PlainStrokes {
-    strokes: Vec<Vec<PlainPoint>>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct PlainPoint {
-    x: f32,
-    y: f32,
 }
 
 #[cfg(test)]

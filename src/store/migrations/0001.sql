@@ -1,0 +1,210 @@
+-- Rekam station database, schema version 1.
+--
+-- This file is the one source of the database structure. It is applied as migration 1 by
+-- rusqlite_migration (PRAGMA user_version). A later change appends a migration to
+-- src/store/migrations.rs AND updates this file; the test store::tests::migrations_match_schema_sql
+-- proves both give the same database.
+--
+-- Conventions: times are UTC, ISO 8601 with milliseconds ('2026-11-21T05:29:29.123Z'); service days
+-- are the station's local date ('2026-11-21'); codes are the stable text codes of the Rust enums.
+-- Nothing here is deleted in normal operation: requests end in a terminal step, captures are
+-- superseded, and the audit log is append-only (enforced by triggers).
+
+-- The one station this database belongs to.
+CREATE TABLE station (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    kecamatan_code  TEXT NOT NULL CHECK (length(kecamatan_code) = 6 AND kecamatan_code GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]'),
+    kecamatan_name  TEXT NOT NULL,
+    station_id      TEXT NOT NULL CHECK (length(station_id) BETWEEN 1 AND 8),
+    -- Identifies the data key (see docs/storage.md): opening with another key file is refused.
+    data_key_id     TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(username) BETWEEN 1 AND 32),
+    full_name       TEXT NOT NULL,
+    nip             TEXT,                       -- civil servant number, if any
+    role            TEXT NOT NULL CHECK (role IN ('operator', 'supervisor')),
+    password_hash   TEXT NOT NULL,              -- argon2id, PHC string format
+    active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    failed_logins   INTEGER NOT NULL DEFAULT 0,
+    locked_until    TEXT,
+    created_at      TEXT NOT NULL
+) STRICT;
+
+-- Counters that only go up: queue numbers per (day, prefix) and register numbers per day.
+-- Never decremented and never deleted, so no number is handed out twice.
+CREATE TABLE counters (
+    name            TEXT NOT NULL,              -- 'ticket:A', 'register'
+    day             TEXT NOT NULL,
+    value           INTEGER NOT NULL CHECK (value >= 0),
+    PRIMARY KEY (name, day)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE queue_tickets (
+    id              INTEGER PRIMARY KEY,
+    service_day     TEXT NOT NULL,
+    prefix          TEXT NOT NULL CHECK (length(prefix) = 1 AND prefix GLOB '[A-Z]'),
+    number          INTEGER NOT NULL CHECK (number > 0),
+    status          TEXT NOT NULL DEFAULT 'waiting'
+                    CHECK (status IN ('waiting', 'called', 'recorded', 'returned', 'deferred', 'cancelled')),
+    issued_at       TEXT NOT NULL,
+    called_at       TEXT,
+    closed_at       TEXT,
+    UNIQUE (service_day, prefix, number)
+) STRICT;
+CREATE INDEX queue_tickets_day ON queue_tickets (service_day, status);
+
+-- The applicant's biodata as on the KTP-el. One row per NIK; a later request updates it.
+CREATE TABLE applicants (
+    id              INTEGER PRIMARY KEY,
+    nik             TEXT NOT NULL UNIQUE CHECK (length(nik) = 16 AND nik NOT GLOB '*[^0-9]*'),
+    kk_number       TEXT NOT NULL CHECK (length(kk_number) = 16 AND kk_number NOT GLOB '*[^0-9]*'),
+    full_name       TEXT NOT NULL CHECK (length(full_name) > 0),
+    birth_place     TEXT NOT NULL,
+    birth_date      TEXT NOT NULL,
+    sex             TEXT NOT NULL CHECK (sex IN ('L', 'P')),
+    blood_type      TEXT NOT NULL CHECK (blood_type IN ('A', 'B', 'AB', 'O', '-')),
+    address         TEXT NOT NULL,
+    rt              TEXT NOT NULL,
+    rw              TEXT NOT NULL,
+    village         TEXT NOT NULL,
+    address_region  TEXT NOT NULL,              -- 6-digit kecamatan code of the address
+    religion        TEXT NOT NULL,
+    marital_status  TEXT NOT NULL CHECK (marital_status IN ('belum_kawin', 'kawin', 'cerai_hidup', 'cerai_mati')),
+    occupation      TEXT NOT NULL,
+    nationality     TEXT NOT NULL CHECK (nationality IN ('wni', 'wna')),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+) STRICT;
+
+-- One request (permohonan) per called ticket: the unit the workflow moves.
+CREATE TABLE requests (
+    id              INTEGER PRIMARY KEY,
+    ticket_id       INTEGER NOT NULL UNIQUE REFERENCES queue_tickets (id),
+    service_day     TEXT NOT NULL,
+    applicant_id    INTEGER REFERENCES applicants (id),
+    service_type    TEXT CHECK (service_type IN ('rekam_baru', 'ganti_rusak', 'ganti_hilang', 'perubahan_data',
+                                                 'pindah_datang', 'datang_luar_negeri')),
+    step            TEXT NOT NULL,              -- workflow::Step code
+    register_seq    INTEGER,
+    register_number TEXT UNIQUE,
+    operator_id     INTEGER NOT NULL REFERENCES users (id),
+    verified_by     INTEGER REFERENCES users (id),
+    validated_by    INTEGER REFERENCES users (id),
+    outcome_reason  TEXT,                       -- why returned, cancelled or deferred
+    central_status  TEXT,                       -- BIO_CAPTURED, SENT_FOR_ENROLLMENT, ... (DOMAIN.md)
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    CHECK ((register_seq IS NULL) = (register_number IS NULL)),
+    UNIQUE (service_day, register_seq)
+) STRICT;
+CREATE INDEX requests_day_step ON requests (service_day, step);
+CREATE INDEX requests_applicant ON requests (applicant_id);
+-- The requests a station resumes after a restart: few, whatever the size of the database. The
+-- WHERE clause must stay the same as in Store::open_requests for the planner to use it.
+CREATE INDEX requests_open ON requests (updated_at) WHERE step NOT IN ('archived', 'returned', 'cancelled', 'deferred');
+
+-- The operator's finding per checklist item; a re-check replaces the finding.
+CREATE TABLE requirement_checks (
+    request_id      INTEGER NOT NULL REFERENCES requests (id),
+    requirement     TEXT NOT NULL,
+    finding         TEXT NOT NULL CHECK (finding IN ('present', 'missing', 'not_applicable')),
+    checked_by      INTEGER NOT NULL REFERENCES users (id),
+    checked_at      TEXT NOT NULL,
+    PRIMARY KEY (request_id, requirement)
+) STRICT, WITHOUT ROWID;
+
+-- Every attempt of every capture. The current one per (request, modality, position) has
+-- superseded_at NULL; a retake supersedes it, and an earlier attempt can be selected back.
+CREATE TABLE captures (
+    id              INTEGER PRIMARY KEY,
+    request_id      INTEGER NOT NULL REFERENCES requests (id),
+    modality        TEXT NOT NULL CHECK (modality IN ('face', 'finger', 'iris', 'signature')),
+    -- face, signature: 0. finger: ISO/IEC 19794-4 position 1-10 (1 right thumb .. 5 right little,
+    -- 6 left thumb .. 10 left little). iris: ISO/IEC 19794-6 eye label 1 right, 2 left.
+    position        INTEGER NOT NULL CHECK (position BETWEEN 0 AND 10),
+    attempt         INTEGER NOT NULL CHECK (attempt >= 1),
+    quality         INTEGER CHECK (quality BETWEEN 0 AND 100),
+    format          TEXT,                       -- 'png', 'jpeg', 'wsq', 'gray8', 'strokes-json', ...
+    width           INTEGER,
+    height          INTEGER,
+    exception       TEXT,                       -- 'missing', 'injured', 'bandaged', 'unable', ... (no data)
+    exception_reason TEXT,
+    captured_by     INTEGER NOT NULL REFERENCES users (id),
+    captured_at     TEXT NOT NULL,
+    superseded_at   TEXT,
+    -- Exactly one of: data (format set) or an exception with its reason.
+    CHECK ((exception IS NULL) = (format IS NOT NULL)),
+    CHECK ((exception IS NULL) = (exception_reason IS NULL)),
+    UNIQUE (request_id, modality, position, attempt)
+) STRICT;
+CREATE UNIQUE INDEX captures_current ON captures (request_id, modality, position) WHERE superseded_at IS NULL;
+
+-- The encrypted bytes of a capture (XChaCha20-Poly1305 under the station data key, see
+-- docs/storage.md). Kept apart from captures so that queries never page through images and so
+-- that retention can delete biometrics while keeping the record of the capture.
+CREATE TABLE capture_blobs (
+    capture_id      INTEGER PRIMARY KEY REFERENCES captures (id),
+    nonce           BLOB NOT NULL CHECK (length(nonce) = 24),
+    ciphertext      BLOB NOT NULL
+) STRICT;
+
+-- One row per workflow step a request was in: entered when the step began, left when it ended.
+CREATE TABLE step_events (
+    id              INTEGER PRIMARY KEY,
+    request_id      INTEGER NOT NULL REFERENCES requests (id),
+    step            TEXT NOT NULL,
+    started_at      TEXT NOT NULL,
+    ended_at        TEXT,
+    actor_id        INTEGER REFERENCES users (id)
+) STRICT;
+CREATE INDEX step_events_request ON step_events (request_id, id);
+CREATE UNIQUE INDEX step_events_open ON step_events (request_id) WHERE ended_at IS NULL;
+
+-- End-of-day export packets (filled by the batch export).
+CREATE TABLE batches (
+    id              INTEGER PRIMARY KEY,
+    service_day     TEXT NOT NULL,
+    seq             INTEGER NOT NULL CHECK (seq >= 1),
+    file_name       TEXT NOT NULL,
+    sha256          TEXT NOT NULL,
+    record_count    INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('exported', 'acknowledged')),
+    created_by      INTEGER NOT NULL REFERENCES users (id),
+    created_at      TEXT NOT NULL,
+    acknowledged_at TEXT,
+    UNIQUE (service_day, seq)
+) STRICT;
+
+CREATE TABLE batch_items (
+    batch_id        INTEGER NOT NULL REFERENCES batches (id),
+    request_id      INTEGER NOT NULL REFERENCES requests (id),
+    PRIMARY KEY (batch_id, request_id)
+) STRICT, WITHOUT ROWID;
+
+-- Append-only, hash-chained audit log. hash = SHA-256 of prev_hash and the row's fields
+-- (encoding in docs/storage.md); the first row's prev_hash is 32 zero bytes.
+CREATE TABLE audit_log (
+    seq             INTEGER PRIMARY KEY,
+    at              TEXT NOT NULL,
+    actor_id        INTEGER,
+    action          TEXT NOT NULL,
+    entity          TEXT NOT NULL,
+    entity_id       INTEGER,
+    detail          TEXT NOT NULL,              -- JSON object
+    prev_hash       BLOB NOT NULL CHECK (length(prev_hash) = 32),
+    hash            BLOB NOT NULL CHECK (length(hash) = 32)
+) STRICT;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
