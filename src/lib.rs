@@ -4,11 +4,13 @@
 //! rules ([`domain`]), local storage ([`store`]) and the recording workflow ([`workflow`]).
 
 pub mod announce;
+pub mod batch;
 pub mod capture;
 pub mod devices;
 pub mod domain;
 pub mod lang;
 pub mod print;
+pub mod report;
 pub mod simulate;
 pub mod store;
 pub mod ui;
