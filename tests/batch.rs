@@ -20,7 +20,7 @@ use rekam::store::{StationSigningKey, Store, User};
 use rekam::workflow::{CloseError, Step, WorkflowError};
 
 fn day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+    clock_day()
 }
 
 struct Day {

@@ -34,6 +34,11 @@ pub fn clock() -> Arc<ManualClock> {
     )
 }
 
+/// The service day of [`clock`].
+pub fn clock_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
+}
+
 pub fn setup_store(paths: &Paths, clock: Arc<dyn Clock>) -> Store {
     let setup = StationSetup {
         kecamatan_code: "331301".into(),

@@ -1,0 +1,215 @@
+//! Batch export benchmark (results in docs/PERFORMANCE.md): export and sign a closed day of 500
+//! recordings (about 200 MB of biometrics) and of 100, five times each; the time, the throughput
+//! against writing the same number of bytes to the same disk, and the peak memory the export
+//! adds (which must not grow with the size of the day). Then the receiver's full check
+//! (decrypt and hash everything) of the 500-record packet.
+//!
+//! Run: `cargo bench --bench batch`. Needs Linux (`/proc/self/status`, `/proc/self/clear_refs`).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{clock, paths, pseudo_image, station};
+use rekam::batch::{self, ExportRequest, TrustedStation, TrustedStations};
+use rekam::domain::ServiceType;
+use rekam::store::{Store, User};
+use rekam::workflow::{CaptureContent, CaptureInput, Modality};
+
+/// One recording of about 400 KB: a 80 KB portrait, ten 28 KB fingers, two 20 KB irises, a
+/// 8 KB signature.
+fn captures(seed: u64) -> Vec<CaptureInput> {
+    let c = |modality, position: u8, format: &str, (w, h): (u32, u32), len| CaptureInput {
+        modality,
+        position,
+        content: CaptureContent::Data {
+            format: format.into(),
+            width: w,
+            height: h,
+            quality: Some(70),
+            bytes: pseudo_image(seed * 64 + u64::from(position) + modality as u64 * 16, len),
+        },
+    };
+    let mut out = vec![c(Modality::Face, 0, "jpeg", (480, 640), 80_000)];
+    out.extend((1..=10).map(|p| c(Modality::Finger, p, "png", (400, 500), 28_000)));
+    out.extend((1..=2).map(|p| c(Modality::Iris, p, "png", (640, 480), 20_000)));
+    out.push(c(Modality::Signature, 0, "png", (800, 300), 8_000));
+    out
+}
+
+fn record_day(store: &mut Store, sup: &User, n: u32) {
+    for i in 0..n {
+        let t = store.issue_ticket("A").expect("ticket");
+        let r = store.call_ticket(sup, t.id).expect("call");
+        store
+            .receive_file(sup, r, ServiceType::RekamBaru, &common::biodata(i + 1))
+            .expect("file");
+        store
+            .check_requirements(sup, r, &common::all_present(ServiceType::RekamBaru))
+            .expect("check");
+        store.register(sup, r).expect("register");
+        store.verify(sup, r).expect("verify");
+        store.validate(sup, r).expect("validate");
+        store.begin_recording(sup, r).expect("begin");
+        // Each capture step takes its own captures (face, fingers, irises, signature, in order).
+        let all = captures(u64::from(i));
+        for m in [Modality::Face, Modality::Finger, Modality::Iris, Modality::Signature] {
+            let step: Vec<CaptureInput> = all.iter().filter(|c| c.modality == m).cloned().collect();
+            store.add_captures(sup, r, &step).expect("captures");
+            store.complete_capture_step(sup, r).expect("complete");
+        }
+        store.approve_review(sup, r).expect("recorded");
+    }
+}
+
+fn proc_status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn reset_peak() {
+    // Writing 5 resets the peak resident set size (VmHWM) to the current one (Linux >= 4.0).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+struct Run {
+    records: u32,
+    bytes: u64,
+    times: Vec<Duration>,
+    extra_peak_mb: f64,
+}
+
+fn bench_day(n: u32, root: &Path, receiver: &age::x25519::Identity) -> (Run, std::path::PathBuf, TrustedStations) {
+    let dir = tempfile::tempdir_in(root).expect("tempdir");
+    let p = paths(dir.path());
+    let (mut store, sup, _) = station(&p, clock());
+    store.conn().pragma_update(None, "synchronous", "OFF").expect("pragma");
+    let t0 = Instant::now();
+    record_day(&mut store, &sup, n);
+    store.close_day(&sup, common::clock_day()).expect("close");
+    store.conn().pragma_update(None, "synchronous", "FULL").expect("pragma");
+    eprintln!("{n} recordings stored in {:.1} s", t0.elapsed().as_secs_f64());
+    let mut trusted = TrustedStations::default();
+    trusted.add(TrustedStation {
+        kecamatan_code: "331301".into(),
+        station_id: "01".into(),
+        public_key: store.signing_public_key().expect("db").expect("key"),
+    });
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    let mut extra_peak_kb = 0;
+    let mut last = None;
+    for round in 0..5 {
+        let out = root.join(format!("out-{n}-{round}"));
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).expect("out");
+        let req = ExportRequest {
+            date: common::clock_day(),
+            out_dir: out.clone(),
+            recipients: vec![receiver.to_public()],
+        };
+        let before = proc_status_kb("VmRSS:");
+        reset_peak();
+        let start = Instant::now();
+        let e = batch::export_day(&mut store, &sup, &req, &mut |_, _| {}).expect("export");
+        times.push(start.elapsed());
+        extra_peak_kb = extra_peak_kb.max(proc_status_kb("VmHWM:").saturating_sub(before));
+        bytes = e.bytes;
+        if let Some(old) = last.replace(e.path.clone()) {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+    let run = Run {
+        records: n,
+        bytes,
+        times,
+        extra_peak_mb: extra_peak_kb as f64 / 1024.0,
+    };
+    // Keep the station directory alive with the last packet for the verification below.
+    std::mem::forget(dir);
+    (run, last.expect("a packet"), trusted)
+}
+
+/// Writing `bytes` to a file on the same disk and syncing it: what the disk alone takes.
+fn disk_baseline(root: &Path, bytes: u64) -> Duration {
+    let path = root.join("baseline.bin");
+    let chunk = vec![0x5au8; 1 << 20];
+    let start = Instant::now();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        f.write_all(&chunk[..n]).expect("write");
+        left -= n as u64;
+    }
+    let f = f.into_inner().expect("flush");
+    f.sync_all().expect("sync");
+    let took = start.elapsed();
+    let _ = std::fs::remove_file(&path);
+    took
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs this without it: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-batch");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("root");
+    let receiver = age::x25519::Identity::generate();
+    let mut runs = Vec::new();
+    let mut big = None;
+    for n in [100, 500] {
+        let (run, packet, trusted) = bench_day(n, &root, &receiver);
+        if n == 500 {
+            big = Some((packet, trusted));
+        }
+        runs.push(run);
+    }
+    println!("| recordings | packet | export + sign, median of 5 (min-max) | throughput | same bytes written + fsync alone | peak memory added |");
+    println!("|---|---|---|---|---|---|");
+    for r in &runs {
+        let m = median(r.times.clone());
+        let (lo, hi) = (
+            r.times.iter().min().copied().unwrap_or_default(),
+            r.times.iter().max().copied().unwrap_or_default(),
+        );
+        let disk = disk_baseline(&root, r.bytes);
+        println!(
+            "| {} | {:.0} MB | {:.2} s ({:.2}-{:.2}) | {:.0} MB/s | {:.2} s | {:.1} MB |",
+            r.records,
+            r.bytes as f64 / 1e6,
+            m.as_secs_f64(),
+            lo.as_secs_f64(),
+            hi.as_secs_f64(),
+            r.bytes as f64 / 1e6 / m.as_secs_f64(),
+            disk.as_secs_f64(),
+            r.extra_peak_mb
+        );
+    }
+    if let Some((packet, trusted)) = big {
+        let start = Instant::now();
+        let v = batch::verify_batch(&packet, &trusted, Some(std::slice::from_ref(&receiver)))
+            .expect("verify");
+        assert!(v.is_ok(), "{:?}", v.problems);
+        println!(
+            "\nreceiver's full check of the 500-record packet (decrypt, hash every part): {:.2} s, {} parts",
+            start.elapsed().as_secs_f64(),
+            v.parts_checked
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
