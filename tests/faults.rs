@@ -399,3 +399,50 @@ fn a_read_only_disk_is_refused_with_a_clear_error_and_the_data_survives() {
     assert!(store.verify_audit().unwrap().broken.is_none());
     println!("CHILD-DONE");
 }
+
+/// An export onto a USB drive that fills up fails with the disk named, leaves no file on the
+/// drive and marks nothing exported; the next export onto a drive with room succeeds.
+#[test]
+fn a_full_usb_drive_fails_the_export_and_marks_nothing_exported() {
+    let Some((_, dir)) = child_mode() else {
+        return run_disk_child("a_full_usb_drive_fails_the_export_and_marks_nothing_exported");
+    };
+    let usb = dir.join("usb");
+    std::fs::create_dir_all(&usb).unwrap();
+    mount_tmpfs(&usb, "size=1m");
+    let p = paths(&dir);
+    let (mut store, sup, op) = station(&p, clock());
+    for i in 0..6 {
+        let t = store.issue_ticket("A").unwrap();
+        let req = store.call_ticket(&op, t.id).unwrap();
+        drive_to_end(&mut store, &op, &sup, req, i + 1, &mut |_| {});
+    }
+    store.close_day(&sup, clock_day()).unwrap();
+    let receiver = age::x25519::Identity::generate();
+    let request = |out: PathBuf| rekam::batch::ExportRequest {
+        date: clock_day(),
+        out_dir: out,
+        recipients: vec![receiver.to_public()],
+    };
+    let err = rekam::batch::export_day(&mut store, &sup, &request(usb.clone()), &mut |_, _| {})
+        .unwrap_err();
+    match &err {
+        rekam::batch::ExportError::Io { source, .. } => {
+            assert_eq!(source.kind(), std::io::ErrorKind::StorageFull, "{err}")
+        }
+        other => panic!("expected a full-disk error, got {other:?}"),
+    }
+    use rekam::Localize;
+    assert!(err.localize(rekam::Lang::Id).contains("penuh"), "{}", err.localize(rekam::Lang::Id));
+    assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 0, "nothing left on the drive");
+    let batches: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM batches", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(batches, 0);
+    let bigger = dir.join("usb2");
+    std::fs::create_dir_all(&bigger).unwrap();
+    let done = rekam::batch::export_day(&mut store, &sup, &request(bigger), &mut |_, _| {}).unwrap();
+    assert_eq!(done.records, 6);
+    println!("CHILD-DONE");
+}

@@ -389,6 +389,18 @@ fn next_name(store: &Store, date: NaiveDate, dir: &Path) -> Result<(u32, String)
     }
 }
 
+/// Deletes the partial file when the export fails before its rename (a crash leaves it for
+/// [`remove_stale_partials`]).
+struct PartialGuard<'a>(Option<&'a Path>);
+
+impl Drop for PartialGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(p) = self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// Removes `.partial` files an interrupted export of this station left in `dir`.
 fn remove_stale_partials(store: &Store, dir: &Path) {
     let s = store.station();
@@ -450,6 +462,7 @@ pub fn export_day(
     };
 
     let file = File::create(&partial).map_err(io)?;
+    let mut guard = PartialGuard(Some(&partial));
     let mut tar = tar::Builder::new(Hashing {
         inner: BufWriter::with_capacity(1 << 20, file),
         hash: Sha256::new(),
@@ -577,6 +590,7 @@ pub fn export_day(
     file.sync_all().map_err(io)?;
     drop(file);
     std::fs::rename(&partial, &final_path).map_err(io)?;
+    guard.0 = None;
     File::open(out_dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| ExportError::Io {
