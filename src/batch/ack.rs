@@ -11,7 +11,7 @@ use serde_json::json;
 use super::format::{ACK_FORMAT, Ack, AckRecord};
 use super::verify::Verification;
 use crate::lang::{Lang, Localize};
-use crate::store::{Role, Store, StoreError, User, audit, timestamp};
+use crate::store::{Store, StoreError, User, audit, timestamp, users};
 
 /// Builds the acknowledgement accepting every record of a packet that verified without a
 /// problem, decrypted. `None` when the verification was not complete and clean.
@@ -123,15 +123,7 @@ impl Store {
         let received = chrono::DateTime::parse_from_rfc3339(&ack.received_at)
             .map_err(|e| AckError::Unreadable(format!("received_at: {e}")))?;
         let outcome = self.write(|tx, ctx| {
-            let role: Option<(Role, bool)> = tx
-                .query_row(
-                    "SELECT role, active FROM users WHERE id = ?1",
-                    [supervisor.id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(|e| ctx.sql(e))?;
-            if role != Some((Role::Supervisor, true)) {
+            if !users::is_active_supervisor(tx, supervisor.id).map_err(|e| ctx.sql(e))? {
                 return Err(AckError::NotSupervisor);
             }
             let batch: i64 = tx

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::format::*;
 use super::{ExportError, batch_file_name};
-use crate::store::{Role, Store, StoreError, User, audit};
+use crate::store::{Store, StoreError, User, audit, users};
 use crate::workflow::{Modality, Step};
 
 /// What to export and where.
@@ -424,16 +424,7 @@ pub fn export_day(
     req: &ExportRequest,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Exported, ExportError> {
-    let role: Option<(Role, bool)> = store
-        .conn()
-        .query_row(
-            "SELECT role, active FROM users WHERE id = ?1",
-            [supervisor.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(|e| store.sql_error(e))?;
-    if role != Some((Role::Supervisor, true)) {
+    if !users::is_active_supervisor(store.conn(), supervisor.id).map_err(|e| store.sql_error(e))? {
         return Err(ExportError::NotSupervisor);
     }
     if req.recipients.is_empty() {

@@ -114,6 +114,17 @@ const UNKNOWN_USER_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE";
 
 /// Checks a new user's fields before anything is written.
+/// Whether user `id` is an active supervisor, read from the database (never from the caller's
+/// `User` value, which a screen could have kept past a role change).
+pub fn is_active_supervisor(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<bool> {
+    let role: Option<(Role, bool)> = conn
+        .query_row("SELECT role, active FROM users WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    Ok(role == Some((Role::Supervisor, true)))
+}
+
 pub fn check_new_user(u: &NewUser) -> Result<(), UserError> {
     let ok = (1..=32).contains(&u.username.len())
         && u.username

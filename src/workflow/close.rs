@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::engine::reason;
 use super::{Step, WorkflowError};
-use crate::store::{Role, Store, StoreError, User, audit};
+use crate::store::{Store, StoreError, User, audit, users};
 
 /// Something that keeps the day from closing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -264,16 +264,7 @@ impl Store {
         let reconciliation = self.reconciliation(date)?;
         let json = serde_json::to_string(&reconciliation).unwrap_or_default();
         let closed_at = self.write(|tx, ctx| {
-            // The role is read from the database, not taken from the caller's value.
-            let role: Option<(Role, bool)> = tx
-                .query_row(
-                    "SELECT role, active FROM users WHERE id = ?1",
-                    [supervisor.id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(|e| ctx.sql(e))?;
-            if role != Some((Role::Supervisor, true)) {
+            if !users::is_active_supervisor(tx, supervisor.id).map_err(|e| ctx.sql(e))? {
                 return Err(WorkflowError::NotSupervisor("close_day"));
             }
             // Nothing may have opened between the check and this transaction.

@@ -11,7 +11,7 @@ use crate::domain::applicant::{self, Biodata};
 use crate::domain::nik::{self, NumberWarning};
 use crate::domain::queue::RegisterNumber;
 use crate::domain::service::{self, Check, Requirement, ServiceType};
-use crate::store::{Role, Store, StoreError, User, WriteCtx, audit};
+use crate::store::{Store, StoreError, User, WriteCtx, audit, users};
 
 /// The outcome of the requirement check.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -50,16 +50,7 @@ pub(super) fn transition(
     mut detail: serde_json::Value,
 ) -> Result<Step, WorkflowError> {
     if action.needs_supervisor() {
-        // The role is read from the database, not taken from the caller's `User` value.
-        let role: Option<(Role, bool)> = tx
-            .query_row(
-                "SELECT role, active FROM users WHERE id = ?1",
-                [actor.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| ctx.sql(e))?;
-        if role != Some((Role::Supervisor, true)) {
+        if !users::is_active_supervisor(tx, actor.id).map_err(|e| ctx.sql(e))? {
             return Err(WorkflowError::NotSupervisor(action.code()));
         }
     }
