@@ -56,7 +56,12 @@ fn record_day(store: &mut Store, sup: &User, n: u32) {
         store.begin_recording(sup, r).expect("begin");
         // Each capture step takes its own captures (face, fingers, irises, signature, in order).
         let all = captures(u64::from(i));
-        for m in [Modality::Face, Modality::Finger, Modality::Iris, Modality::Signature] {
+        for m in [
+            Modality::Face,
+            Modality::Finger,
+            Modality::Iris,
+            Modality::Signature,
+        ] {
             let step: Vec<CaptureInput> = all.iter().filter(|c| c.modality == m).cloned().collect();
             store.add_captures(sup, r, &step).expect("captures");
             store.complete_capture_step(sup, r).expect("complete");
@@ -129,22 +134,40 @@ fn child_memory(p: &rekam::store::Paths, out: &Path, recipient: &str) -> (f64, f
             .skip_while(|w| *w != name)
             .nth(1)
             .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or_else(|| panic!("child printed no {name}: {text} {}", String::from_utf8_lossy(&output.stderr)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "child printed no {name}: {text} {}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            })
             / 1024.0
     };
     (field("START_KB"), field("PEAK_KB"))
 }
 
-fn bench_day(n: u32, root: &Path, receiver: &age::x25519::Identity) -> (Run, std::path::PathBuf, TrustedStations) {
+fn bench_day(
+    n: u32,
+    root: &Path,
+    receiver: &age::x25519::Identity,
+) -> (Run, std::path::PathBuf, TrustedStations) {
     let dir = tempfile::tempdir_in(root).expect("tempdir");
     let p = paths(dir.path());
     let (mut store, sup, _) = station(&p, clock());
-    store.conn().pragma_update(None, "synchronous", "OFF").expect("pragma");
+    store
+        .conn()
+        .pragma_update(None, "synchronous", "OFF")
+        .expect("pragma");
     let t0 = Instant::now();
     record_day(&mut store, &sup, n);
     store.close_day(&sup, common::clock_day()).expect("close");
-    store.conn().pragma_update(None, "synchronous", "FULL").expect("pragma");
-    eprintln!("{n} recordings stored in {:.1} s", t0.elapsed().as_secs_f64());
+    store
+        .conn()
+        .pragma_update(None, "synchronous", "FULL")
+        .expect("pragma");
+    eprintln!(
+        "{n} recordings stored in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     let mut trusted = TrustedStations::default();
     trusted.add(TrustedStation {
         kecamatan_code: "331301".into(),
@@ -172,8 +195,11 @@ fn bench_day(n: u32, root: &Path, receiver: &age::x25519::Identity) -> (Run, std
         }
     }
     drop(store);
-    let (child_start_mb, child_peak_mb) =
-        child_memory(&p, &root.join(format!("out-{n}-child")), &receiver.to_public().to_string());
+    let (child_start_mb, child_peak_mb) = child_memory(
+        &p,
+        &root.join(format!("out-{n}-child")),
+        &receiver.to_public().to_string(),
+    );
     let run = Run {
         records: n,
         bytes,
@@ -226,7 +252,9 @@ fn main() {
         }
         runs.push(run);
     }
-    println!("| recordings | packet | export + sign, median of 5 (min-max) | throughput | same bytes written + fsync alone | memory of a fresh exporting process: open / peak |");
+    println!(
+        "| recordings | packet | export + sign, median of 5 (min-max) | throughput | same bytes written + fsync alone | memory of a fresh exporting process: open / peak |"
+    );
     println!("|---|---|---|---|---|---|");
     for r in &runs {
         let m = median(r.times.clone());

@@ -117,11 +117,7 @@ pub fn export(
     };
     let mut stdout = std::io::stdout();
     let mut progress = |done: usize, total: usize| {
-        let _ = writeln!(
-            stdout,
-            "{} {done}/{total}",
-            lang.pick("Rekaman", "Record")
-        );
+        let _ = writeln!(stdout, "{} {done}/{total}", lang.pick("Rekaman", "Record"));
         let _ = stdout.flush();
     };
     let exported = batch::export_day(&mut store, &supervisor, &request, &mut progress)
@@ -173,7 +169,10 @@ pub fn verify(
 ) -> anyhow::Result<ExitCode> {
     let loc = |e: batch::VerifyError| anyhow::anyhow!("{}", e.localize(lang));
     let trusted = trusted(paths, stations)?;
-    let identities = identity.map(batch::read_identities).transpose().map_err(loc)?;
+    let identities = identity
+        .map(batch::read_identities)
+        .transpose()
+        .map_err(loc)?;
     let v = batch::verify_batch(file, &trusted, identities.as_deref()).map_err(loc)?;
     if json {
         let problems: Vec<serde_json::Value> = v
@@ -227,7 +226,12 @@ pub fn verify(
                     s.kecamatan_code,
                     s.station_id
                 ),
-                (true, None) => lang.pick("sah, tetapi kunci tidak terdaftar", "valid, but the key is not registered").into(),
+                (true, None) => lang
+                    .pick(
+                        "sah, tetapi kunci tidak terdaftar",
+                        "valid, but the key is not registered"
+                    )
+                    .into(),
                 (false, _) => lang.pick("TIDAK SAH", "NOT VALID").into(),
             }
         );
@@ -279,13 +283,18 @@ pub fn verify(
             ),
         }
     }
-    Ok(if v.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if v.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `rekam import-ack`.
 pub fn import_ack(paths: &Paths, lang: Lang, file: &Path, user: &str) -> anyhow::Result<ExitCode> {
     let settings = DeviceSettings::load(&paths.data_dir)?;
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let mut store = Store::open(paths, Arc::new(SystemClock))?;
     let supervisor = sign_in(&mut store, user, lang)?;
     let done = store
@@ -300,7 +309,10 @@ pub fn import_ack(paths: &Paths, lang: Lang, file: &Path, user: &str) -> anyhow:
         done.rejected,
         lang.pick("ditolak", "rejected"),
         done.purged,
-        lang.pick("rekaman dihapus biometriknya (masa simpan lewat)", "records had their biometrics deleted (retention passed)")
+        lang.pick(
+            "rekaman dihapus biometriknya (masa simpan lewat)",
+            "records had their biometrics deleted (retention passed)"
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -330,7 +342,11 @@ pub fn station_key(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
         lang.pick("stasiun", "station"),
         s.station_id
     );
-    println!("# {}: {}", lang.pick("Sidik", "Fingerprint"), signing::fingerprint(&key));
+    println!(
+        "# {}: {}",
+        lang.pick("Sidik", "Fingerprint"),
+        signing::fingerprint(&key)
+    );
     println!("{} {} {key}", s.kecamatan_code, s.station_id);
     Ok(ExitCode::SUCCESS)
 }

@@ -315,6 +315,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lang.pick("Kunci data:", "Data key:"),
                 paths.key_file.display()
             );
+            if let Ok(Some(key)) = store.signing_public_key() {
+                println!(
+                    "{} {} ({}: {})",
+                    lang.pick("Kunci tanda tangan stasiun:", "Station signing key:"),
+                    paths.signing_key_file().display(),
+                    lang.pick("sidik", "fingerprint"),
+                    store::signing::fingerprint(&key)
+                );
+                println!(
+                    "{}",
+                    lang.pick(
+                        "Daftarkan kunci publiknya di Dinas Dukcapil: rekam station-key",
+                        "Register its public key at the Dinas Dukcapil: rekam station-key"
+                    )
+                );
+            }
             println!(
                 "{}",
                 lang.pick(

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use age::secrecy::ExposeSecret;
 use chrono::NaiveDate;
 use common::*;
-use rekam::batch::format::{Header, HEADER_NAME, SIGNATURE_NAME};
+use rekam::batch::format::{HEADER_NAME, Header, SIGNATURE_NAME};
 use rekam::batch::{
     self, ExportError, ExportRequest, Problem, TrustedStation, TrustedStations, Verification,
 };
@@ -66,7 +66,10 @@ fn closed_day(recorded: u32) -> Day {
     let p = paths(dir.path());
     let (mut store, sup, op) = station(&p, clock());
     // Durability is proven elsewhere (tests/faults.rs); here it only slows building big days.
-    store.conn().pragma_update(None, "synchronous", "OFF").unwrap();
+    store
+        .conn()
+        .pragma_update(None, "synchronous", "OFF")
+        .unwrap();
     for i in 0..recorded {
         let t = store.issue_ticket("A").unwrap();
         let req = store.call_ticket(&op, t.id).unwrap();
@@ -74,8 +77,18 @@ fn closed_day(recorded: u32) -> Day {
     }
     let t = store.issue_ticket("A").unwrap();
     let req = store.call_ticket(&op, t.id).unwrap();
-    drive_to(&mut store, &op, &sup, req, 900, Step::Registered, &mut |_| {});
-    store.reject(&sup, req, "fotokopi KK tidak terbaca").unwrap();
+    drive_to(
+        &mut store,
+        &op,
+        &sup,
+        req,
+        900,
+        Step::Registered,
+        &mut |_| {},
+    );
+    store
+        .reject(&sup, req, "fotokopi KK tidak terbaca")
+        .unwrap();
     let gone = store.issue_ticket("A").unwrap();
     store
         .cancel_ticket(&op, gone.id, "tidak hadir saat dipanggil")
@@ -125,7 +138,11 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
     assert_eq!(e.file_name, "rekam-331301-01-20261121-01.rkb");
     assert_eq!(e.records, 3);
     assert!(e.path.exists());
-    assert_eq!(std::fs::read_dir(&d.out).unwrap().count(), 1, "no leftovers");
+    assert_eq!(
+        std::fs::read_dir(&d.out).unwrap().count(),
+        1,
+        "no leftovers"
+    );
 
     // Without the key: signature, station and hashes.
     let v = d.verify(&e.path, false);
@@ -138,10 +155,19 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
     assert_eq!(v.records_checked, 3);
     let m = v.manifest.as_ref().unwrap();
     assert_eq!(m.counts.records, 3);
-    assert_eq!(m.counts.captures, 3 * 14, "face, 10 fingers, 2 irises, signature");
+    assert_eq!(
+        m.counts.captures,
+        3 * 14,
+        "face, 10 fingers, 2 irises, signature"
+    );
     assert_eq!(v.parts_checked, m.counts.parts);
     assert_eq!(
-        (m.reconciliation.tickets_issued, m.reconciliation.recorded, m.reconciliation.returned, m.reconciliation.cancelled),
+        (
+            m.reconciliation.tickets_issued,
+            m.reconciliation.recorded,
+            m.reconciliation.returned,
+            m.reconciliation.cancelled
+        ),
         (5, 3, 1, 1)
     );
     assert_eq!(
@@ -172,7 +198,14 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
         .map(|x| x.unwrap().path().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names[0], "record.json");
-    for part in ["face.jpg", "finger-01.wsq", "finger-10.wsq", "iris-1.png", "iris-2.png", "signature.png"] {
+    for part in [
+        "face.jpg",
+        "finger-01.wsq",
+        "finger-10.wsq",
+        "iris-1.png",
+        "iris-2.png",
+        "signature.png",
+    ] {
         assert!(names.contains(&part.to_owned()), "{part} in {names:?}");
     }
     let first = d.store.day_register(day()).unwrap()[0].request;
@@ -203,7 +236,11 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
     let status: String = d
         .store
         .conn()
-        .query_row("SELECT central_status FROM requests WHERE id = ?1", [first], |r| r.get(0))
+        .query_row(
+            "SELECT central_status FROM requests WHERE id = ?1",
+            [first],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(status, "SENT_FOR_ENROLLMENT");
     let backlog = d.store.export_backlog().unwrap();
@@ -217,20 +254,37 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
         .import_ack(&sup, &text, chrono::Duration::days(30))
         .unwrap();
     assert_eq!((done.accepted, done.rejected, done.purged), (3, 0, 0));
-    assert!(d.store.capture_bytes(face).is_ok(), "kept during the retention");
+    assert!(
+        d.store.capture_bytes(face).is_ok(),
+        "kept during the retention"
+    );
     let status: String = d
         .store
         .conn()
-        .query_row("SELECT central_status FROM requests WHERE id = ?1", [first], |r| r.get(0))
+        .query_row(
+            "SELECT central_status FROM requests WHERE id = ?1",
+            [first],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(status, "RECEIVED_AT_CENTRAL");
-    assert_eq!(d.store.apply_retention(chrono::Duration::days(30)).unwrap(), 0);
-    assert_eq!(d.store.apply_retention(chrono::Duration::zero()).unwrap(), 3);
+    assert_eq!(
+        d.store.apply_retention(chrono::Duration::days(30)).unwrap(),
+        0
+    );
+    assert_eq!(
+        d.store.apply_retention(chrono::Duration::zero()).unwrap(),
+        3
+    );
     assert!(d.store.capture_bytes(face).is_err(), "biometrics deleted");
     let captures: i64 = d
         .store
         .conn()
-        .query_row("SELECT count(*) FROM captures WHERE request_id = ?1", [first], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM captures WHERE request_id = ?1",
+            [first],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(captures >= 14, "the record of the captures stays");
     assert!(d.store.verify_audit().unwrap().broken.is_none());
@@ -240,7 +294,11 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
     forged.records[0].sha256 = "0".repeat(64);
     let err = d
         .store
-        .import_ack(&sup, &serde_json::to_string(&forged).unwrap(), chrono::Duration::days(30))
+        .import_ack(
+            &sup,
+            &serde_json::to_string(&forged).unwrap(),
+            chrono::Duration::days(30),
+        )
         .unwrap_err();
     assert!(matches!(err, batch::AckError::WrongHash { .. }), "{err:?}");
 
@@ -297,7 +355,10 @@ fn an_altered_part_inside_a_record_is_named() {
         entries.push((x.path().unwrap().to_string_lossy().into_owned(), b));
     }
     // Decrypt record 0001, change finger-02, encrypt it again.
-    let rec = entries.iter_mut().find(|(n, _)| n == "records/0001.age").unwrap();
+    let rec = entries
+        .iter_mut()
+        .find(|(n, _)| n == "records/0001.age")
+        .unwrap();
     let mut plain = Vec::new();
     age::Decryptor::new(&rec.1[..])
         .unwrap()
@@ -323,7 +384,7 @@ fn an_altered_part_inside_a_record_is_named() {
     }
     let plain = rebuilt.into_inner().unwrap();
     let enc = age::Encryptor::with_recipients(std::iter::once(
-        &d.receiver.to_public() as &dyn age::Recipient,
+        &d.receiver.to_public() as &dyn age::Recipient
     ))
     .unwrap();
     let mut sealed = Vec::new();
@@ -351,7 +412,11 @@ fn an_altered_part_inside_a_record_is_named() {
     let key = StationSigningKey::load(&d.paths.signing_key_file()).unwrap();
     let sig = format!("{}\n", hex::encode(key.sign(&header_json)));
     entries[header_at].1 = header_json;
-    entries.iter_mut().find(|(n, _)| n == SIGNATURE_NAME).unwrap().1 = sig.into_bytes();
+    entries
+        .iter_mut()
+        .find(|(n, _)| n == SIGNATURE_NAME)
+        .unwrap()
+        .1 = sig.into_bytes();
     let mut out = tar::Builder::new(Vec::new());
     for (n, b) in &entries {
         let mut h = tar::Header::new_ustar();
@@ -364,7 +429,10 @@ fn an_altered_part_inside_a_record_is_named() {
     let forged = d.out.join("forged.rkb");
     std::fs::write(&forged, out.into_inner().unwrap()).unwrap();
 
-    assert!(d.verify(&forged, false).is_ok(), "signature and hashes hold");
+    assert!(
+        d.verify(&forged, false).is_ok(),
+        "signature and hashes hold"
+    );
     let v = d.verify(&forged, true);
     assert!(
         v.problems.contains(&Problem::PartAltered {
@@ -374,7 +442,9 @@ fn an_altered_part_inside_a_record_is_named() {
         "{:?}",
         v.problems
     );
-    assert!(v.problems.contains(&Problem::RecordAltered { record: "0001".into() }));
+    assert!(v.problems.contains(&Problem::RecordAltered {
+        record: "0001".into()
+    }));
 }
 
 #[test]
@@ -404,7 +474,11 @@ fn wrong_receiver_key_and_unknown_station_key() {
         public_key: d.store.signing_public_key().unwrap().unwrap(),
     });
     let v = batch::verify_batch(&e.path, &other, None).unwrap();
-    assert!(matches!(&v.problems[..], [Problem::StationMismatch { .. }]), "{:?}", v.problems);
+    assert!(
+        matches!(&v.problems[..], [Problem::StationMismatch { .. }]),
+        "{:?}",
+        v.problems
+    );
     // A packet re-signed by someone else's key: unknown key.
     let registry = format!(
         "# registered stations\n331301 01 {}\n",
@@ -412,7 +486,10 @@ fn wrong_receiver_key_and_unknown_station_key() {
     );
     let t = TrustedStations::parse(&registry, Path::new("stations.txt")).unwrap();
     let v = batch::verify_batch(&e.path, &t, None).unwrap();
-    assert!(matches!(&v.problems[..], [Problem::UnknownStationKey { .. }]));
+    assert!(matches!(
+        &v.problems[..],
+        [Problem::UnknownStationKey { .. }]
+    ));
     assert!(TrustedStations::parse("331301 01 nothex\n", Path::new("s")).is_err());
 }
 
@@ -460,7 +537,10 @@ fn export_refuses_an_open_day_an_operator_and_no_receiver() {
     };
     let key = vec![age::x25519::Identity::generate().to_public()];
     let e = batch::export_day(&mut store, &sup, &req(key.clone()), &mut |_, _| {}).unwrap_err();
-    assert!(matches!(&e, ExportError::DayNotClosed(items) if items.len() == 1), "{e:?}");
+    assert!(
+        matches!(&e, ExportError::DayNotClosed(items) if items.len() == 1),
+        "{e:?}"
+    );
     assert!(matches!(
         batch::export_day(&mut store, &op, &req(key.clone()), &mut |_, _| {}),
         Err(ExportError::NotSupervisor)
@@ -515,7 +595,10 @@ fn a_station_without_a_signing_key_gets_one_when_opened() {
     let (store, _, _) = station(&p, clock());
     let first = store.signing_public_key().unwrap().unwrap();
     // As a database of version 1 had it: no key row, no key file.
-    store.conn().execute("DELETE FROM station_signing_key", []).unwrap();
+    store
+        .conn()
+        .execute("DELETE FROM station_signing_key", [])
+        .unwrap();
     drop(store);
     std::fs::remove_file(p.signing_key_file()).unwrap();
     let store = Store::open(&p, clock()).unwrap();
@@ -554,12 +637,20 @@ fn an_export_killed_midway_leaves_no_batch_and_the_next_one_completes() {
     drop(d.store);
     let export = || {
         let mut c = rekam(&p);
-        c.args(["export", "--date", "2026-11-21", "--user", "kasi", "--recipient", &recipient])
-            .arg("--out")
-            .arg(&out)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        c.args([
+            "export",
+            "--date",
+            "2026-11-21",
+            "--user",
+            "kasi",
+            "--recipient",
+            &recipient,
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap();
         writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
         child
@@ -579,7 +670,9 @@ fn an_export_killed_midway_leaves_no_batch_and_the_next_one_completes() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        names.iter().all(|n| n.starts_with('.') && n.ends_with(".partial")),
+        names
+            .iter()
+            .all(|n| n.starts_with('.') && n.ends_with(".partial")),
         "only a hidden partial file may be left: {names:?}"
     );
     {
@@ -593,16 +686,28 @@ fn an_export_killed_midway_leaves_no_batch_and_the_next_one_completes() {
     }
     let child = export();
     let done = child.wait_with_output().unwrap();
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, vec!["rekam-331301-01-20261121-01.rkb".to_owned()], "the stale partial is gone");
+    assert_eq!(
+        names,
+        vec!["rekam-331301-01-20261121-01.rkb".to_owned()],
+        "the stale partial is gone"
+    );
 
     // The command line checks it, and writes the acknowledgement the station imports.
     let identity = out.join("../receiver.key");
-    std::fs::write(&identity, format!("# receiver\n{}\n", receiver.to_string().expose_secret())).unwrap();
+    std::fs::write(
+        &identity,
+        format!("# receiver\n{}\n", receiver.to_string().expose_secret()),
+    )
+    .unwrap();
     let ack = out.join("../ack.json");
     let packet = out.join(&names[0]);
     let v = rekam(&p)
@@ -619,12 +724,20 @@ fn an_export_killed_midway_leaves_no_batch_and_the_next_one_completes() {
     assert!(text.contains("40 rekaman"), "{text}");
     assert!(text.contains("HASIL: UTUH"), "{text}");
     let flipped = flip(&packet, members(&packet)[5].1 + 10);
-    let v = rekam(&p).arg("verify-batch").arg(&flipped).arg("--json").output().unwrap();
+    let v = rekam(&p)
+        .arg("verify-batch")
+        .arg(&flipped)
+        .arg("--json")
+        .output()
+        .unwrap();
     assert_eq!(v.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
     assert_eq!(report["problems"][0]["entry"], "records/0006.age");
     let mut c = rekam(&p);
-    c.args(["import-ack", "--user", "kasi"]).arg(&ack).stdin(Stdio::piped()).stdout(Stdio::piped());
+    c.args(["import-ack", "--user", "kasi"])
+        .arg(&ack)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
     let mut child = c.spawn().unwrap();
     writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
     let done = child.wait_with_output().unwrap();
@@ -642,8 +755,10 @@ fn a_500_record_day_round_trips() {
         recipients: vec![d.receiver.to_public()],
     };
     let sup = d.sup.clone();
-    let e = batch::export_day(&mut d.store, &sup, &req, &mut |done, total| seen.push((done, total)))
-        .unwrap();
+    let e = batch::export_day(&mut d.store, &sup, &req, &mut |done, total| {
+        seen.push((done, total))
+    })
+    .unwrap();
     assert_eq!(e.records, 500);
     assert_eq!(seen.first(), Some(&(0, 500)));
     assert_eq!(seen.last(), Some(&(500, 500)));

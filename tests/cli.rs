@@ -121,7 +121,10 @@ fn setup_then_status_then_audit_verify() {
         .unwrap();
     assert!(out.status.success());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["rows"], 2, "station setup and the supervisor");
+    assert_eq!(
+        doc["rows"], 3,
+        "station setup, its signing key and the supervisor"
+    );
     // A second setup is refused; a short password too.
     let out = setup(dir.path(), "x");
     assert!(!out.status.success());

@@ -433,8 +433,16 @@ fn a_full_usb_drive_fails_the_export_and_marks_nothing_exported() {
         other => panic!("expected a full-disk error, got {other:?}"),
     }
     use rekam::Localize;
-    assert!(err.localize(rekam::Lang::Id).contains("penuh"), "{}", err.localize(rekam::Lang::Id));
-    assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 0, "nothing left on the drive");
+    assert!(
+        err.localize(rekam::Lang::Id).contains("penuh"),
+        "{}",
+        err.localize(rekam::Lang::Id)
+    );
+    assert_eq!(
+        std::fs::read_dir(&usb).unwrap().count(),
+        0,
+        "nothing left on the drive"
+    );
     let batches: i64 = store
         .conn()
         .query_row("SELECT count(*) FROM batches", [], |r| r.get(0))
@@ -442,7 +450,8 @@ fn a_full_usb_drive_fails_the_export_and_marks_nothing_exported() {
     assert_eq!(batches, 0);
     let bigger = dir.join("usb2");
     std::fs::create_dir_all(&bigger).unwrap();
-    let done = rekam::batch::export_day(&mut store, &sup, &request(bigger), &mut |_, _| {}).unwrap();
+    let done =
+        rekam::batch::export_day(&mut store, &sup, &request(bigger), &mut |_, _| {}).unwrap();
     assert_eq!(done.records, 6);
     println!("CHILD-DONE");
 }

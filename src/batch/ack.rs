@@ -15,7 +15,11 @@ use crate::store::{Store, StoreError, User, audit, timestamp, users};
 
 /// Builds the acknowledgement accepting every record of a packet that verified without a
 /// problem, decrypted. `None` when the verification was not complete and clean.
-pub fn make_ack(v: &Verification, receiver: &str, received_at: DateTime<FixedOffset>) -> Option<Ack> {
+pub fn make_ack(
+    v: &Verification,
+    receiver: &str,
+    received_at: DateTime<FixedOffset>,
+) -> Option<Ack> {
     if !v.is_ok() || !v.decrypted {
         return None;
     }
@@ -50,7 +54,9 @@ pub enum AckError {
     UnknownBatch { batch: String },
     #[error("record {record} is not in batch {batch}")]
     UnknownRecord { batch: String, record: String },
-    #[error("record {record}: the acknowledged SHA-256 is not the one exported; the acknowledgement is refused")]
+    #[error(
+        "record {record}: the acknowledged SHA-256 is not the one exported; the acknowledgement is refused"
+    )]
     WrongHash { record: String },
     #[error("record {record}: status '{status}' (expected accepted, or rejected with a reason)")]
     BadStatus { record: String, status: String },
@@ -62,12 +68,16 @@ impl Localize for AckError {
     fn localize(&self, lang: Lang) -> String {
         use AckError::*;
         match (self, lang) {
-            (NotSupervisor, Lang::Id) => "Hanya supervisor yang boleh memasukkan tanda terima.".into(),
+            (NotSupervisor, Lang::Id) => {
+                "Hanya supervisor yang boleh memasukkan tanda terima.".into()
+            }
             (Unreadable(e), Lang::Id) => format!("Bukan file tanda terima batch ({e})."),
             (UnknownBatch { batch }, Lang::Id) => format!(
                 "Batch {batch} dengan sidik SHA-256 itu tidak pernah diekspor dari stasiun ini. Pastikan tanda terima untuk stasiun ini."
             ),
-            (UnknownRecord { batch, record }, Lang::Id) => format!("Rekaman {record} tidak ada dalam batch {batch}."),
+            (UnknownRecord { batch, record }, Lang::Id) => {
+                format!("Rekaman {record} tidak ada dalam batch {batch}.")
+            }
             (WrongHash { record }, Lang::Id) => format!(
                 "Rekaman {record}: hash di tanda terima tidak sama dengan yang diekspor. Tanda terima ditolak seluruhnya; hubungi Dinas."
             ),
@@ -116,7 +126,8 @@ impl Store {
         text: &str,
         retention: Duration,
     ) -> Result<AckImport, AckError> {
-        let ack: Ack = serde_json::from_str(text).map_err(|e| AckError::Unreadable(e.to_string()))?;
+        let ack: Ack =
+            serde_json::from_str(text).map_err(|e| AckError::Unreadable(e.to_string()))?;
         if ack.format != crate::batch::format::ACK_FORMAT {
             return Err(AckError::Unreadable(format!("format '{}'", ack.format)));
         }

@@ -296,8 +296,20 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
         .map_err(sql)?;
     let mut files = Vec::new();
     let mut captures = Vec::new();
-    for (id, modality, position, attempt, quality, format, width, height, exception, reason, by, at) in
-        rows
+    for (
+        id,
+        modality,
+        position,
+        attempt,
+        quality,
+        format,
+        width,
+        height,
+        exception,
+        reason,
+        by,
+        at,
+    ) in rows
     {
         let mut line = CaptureLine {
             modality: modality.code().into(),
@@ -318,26 +330,25 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
         if let Some(format) = format {
             let bytes = store.capture_bytes(id)?;
             let stem = part_stem(modality, position);
-            let (image_format, image) = if let Some(strokes) =
-                crate::capture::signature::parse(&format, &bytes)
-            {
-                // Strokes travel as they were captured, plus the rendered image.
-                let name = format!("{stem}-strokes.json");
-                line.strokes_file = Some(name.clone());
-                files.push((name, bytes));
-                let img = crate::capture::signature::render_png(&strokes, 800);
-                ("png".to_owned(), img)
-            } else if format == "gray8" {
-                let (w, h) = (width.unwrap_or(0), height.unwrap_or(0));
-                let img = image::GrayImage::from_raw(w, h, bytes)
-                    .ok_or(ExportError::BadCapture(id))?;
-                let mut png = std::io::Cursor::new(Vec::new());
-                img.write_to(&mut png, image::ImageFormat::Png)
-                    .map_err(|_| ExportError::BadCapture(id))?;
-                ("png".to_owned(), png.into_inner())
-            } else {
-                (format.clone(), bytes)
-            };
+            let (image_format, image) =
+                if let Some(strokes) = crate::capture::signature::parse(&format, &bytes) {
+                    // Strokes travel as they were captured, plus the rendered image.
+                    let name = format!("{stem}-strokes.json");
+                    line.strokes_file = Some(name.clone());
+                    files.push((name, bytes));
+                    let img = crate::capture::signature::render_png(&strokes, 800);
+                    ("png".to_owned(), img)
+                } else if format == "gray8" {
+                    let (w, h) = (width.unwrap_or(0), height.unwrap_or(0));
+                    let img = image::GrayImage::from_raw(w, h, bytes)
+                        .ok_or(ExportError::BadCapture(id))?;
+                    let mut png = std::io::Cursor::new(Vec::new());
+                    img.write_to(&mut png, image::ImageFormat::Png)
+                        .map_err(|_| ExportError::BadCapture(id))?;
+                    ("png".to_owned(), png.into_inner())
+                } else {
+                    (format.clone(), bytes)
+                };
             let name = format!("{stem}.{}", extension(&image_format));
             line.sha256 = Some(sha256_hex(&image));
             line.file = Some(name.clone());
@@ -470,8 +481,13 @@ pub fn export_day(
         let Record { doc, files } = read_record(store, *request, &record)?;
         counts.records += 1;
         counts.captures += doc.captures.iter().filter(|c| c.file.is_some()).count();
-        counts.exceptions += doc.captures.iter().filter(|c| c.exception.is_some()).count();
-        let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| ExportError::Encode(e.to_string()))?;
+        counts.exceptions += doc
+            .captures
+            .iter()
+            .filter(|c| c.exception.is_some())
+            .count();
+        let record_json =
+            serde_json::to_vec_pretty(&doc).map_err(|e| ExportError::Encode(e.to_string()))?;
         let mut plain = tar::Builder::new(Vec::new());
         let mut parts = Vec::with_capacity(files.len() + 1);
         for (name, bytes) in std::iter::once((RECORD_JSON, record_json.as_slice()))
@@ -574,10 +590,7 @@ pub fn export_day(
     let mut hashing = tar.into_inner().map_err(io)?;
     hashing.flush().map_err(io)?;
     let (bytes, sha256) = (hashing.bytes, hex::encode(hashing.hash.finalize()));
-    let file = hashing
-        .inner
-        .into_inner()
-        .map_err(|e| io(e.into_error()))?;
+    let file = hashing.inner.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
     std::fs::rename(&partial, &final_path).map_err(io)?;

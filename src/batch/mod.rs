@@ -159,10 +159,14 @@ impl Localize for VerifyError {
                 "{} tidak berisi kunci rahasia penerima age (AGE-SECRET-KEY-1...).",
                 p.display()
             ),
-            (VerifyError::BadRegistry { path, line, message }, Lang::Id) => format!(
-                "{} baris {line}: {message}.",
-                path.display()
-            ),
+            (
+                VerifyError::BadRegistry {
+                    path,
+                    line,
+                    message,
+                },
+                Lang::Id,
+            ) => format!("{} baris {line}: {message}.", path.display()),
             (other, _) => {
                 let mut s = other.to_string();
                 s[..1].make_ascii_uppercase();

@@ -72,7 +72,9 @@ pub fn parse(format: &str, bytes: &[u8]) -> Option<Strokes> {
 pub fn render(strokes: &Strokes, width: u32) -> GrayImage {
     let width = width.max(16);
     let (mx, my) = (strokes.max_x.max(1.0), strokes.max_y.max(1.0));
-    let height = ((width as f32) * my / mx).round().clamp(8.0, 4.0 * width as f32) as u32;
+    let height = ((width as f32) * my / mx)
+        .round()
+        .clamp(8.0, 4.0 * width as f32) as u32;
     let scale = width as f32 / mx;
     let radius = (width as f32 / 500.0).max(1.0);
     let mut img = GrayImage::from_pixel(width, height, Luma([255]));

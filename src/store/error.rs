@@ -39,7 +39,9 @@ pub enum StoreError {
     KeyExists(PathBuf),
     #[error("the station signing key file {0} does not exist")]
     SigningKeyMissing(PathBuf),
-    #[error("the station signing key file {0} is damaged or readable by other users (mode must be 0600)")]
+    #[error(
+        "the station signing key file {0} is damaged or readable by other users (mode must be 0600)"
+    )]
     SigningKeyBad(PathBuf),
     #[error("the station signing key file {0} is not the key this station registered")]
     WrongSigningKey(PathBuf),

@@ -142,7 +142,8 @@ pub(crate) fn load_secret(path: &Path, header: &str) -> Result<Zeroizing<[u8; 32
     }
     #[cfg(not(unix))]
     let _ = meta;
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| StoreError::from_io(e, path))?);
+    let text =
+        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| StoreError::from_io(e, path))?);
     let mut lines = text.lines();
     let malformed = || StoreError::KeyMalformed(path.into());
     if lines.next() != Some(header) {

@@ -11,8 +11,8 @@ use super::applicant::{self, Guide, Show};
 use super::db::{Db, Failure, off_thread};
 use super::i18n::Tr;
 use super::screen::{
-    Action, Nav, devices, face, fingers, finish, intake, iris, login, queue, register, review,
-    setup, signature, verify,
+    Action, Nav, close, devices, face, fingers, finish, intake, iris, login, queue, register,
+    review, setup, signature, verify,
 };
 use super::theme::{self, Tone};
 use crate::devices::DeviceSettings;
@@ -110,6 +110,7 @@ pub enum Screen {
     Finish(finish::State),
     Register(register::State),
     Devices(devices::State),
+    Close(close::State),
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +145,9 @@ pub enum Message {
     Finish(finish::Message),
     Register(register::Message),
     Devices(devices::Message),
+    Close(close::Message),
+    /// The store was set to the station's settings (disk floor, retention) on the storage thread.
+    StoreConfigured(Result<usize, Failure>),
 }
 
 #[derive(Debug)]
@@ -266,6 +270,13 @@ impl App {
             }
             Message::Satisfaction(answer) => self.satisfaction(answer),
             Message::Frame => self.frame_drawn(),
+            Message::StoreConfigured(result) => {
+                if let Err(e) = result {
+                    // Not the operator's to fix; the kiosk's log (journal) keeps it.
+                    eprintln!("rekam: {}", e.text(Lang::En));
+                }
+                Task::none()
+            }
             Message::SatisfactionStored(result) => {
                 if let Err(e) = result {
                     self.notice = Some((Tone::Bad, e.text(self.ctx.lang())));
@@ -279,12 +290,15 @@ impl App {
     fn opened(&mut self, result: Result<Option<Db>, Failure>) -> Task<Message> {
         match result {
             Ok(Some(db)) => {
+                // Before anyone can record: the disk floor, and the biometrics whose retention
+                // has passed are deleted.
+                let configure = configure_store(&db, &self.ctx.settings, true);
                 self.ctx.db = Some(db);
                 if self.options.preview_benchmark {
-                    return self.open_preview_benchmark();
+                    return Task::batch([configure, self.open_preview_benchmark()]);
                 }
                 self.screen = Screen::Login(login::State::new(&self.ctx));
-                login::State::focus().map(Message::Login)
+                Task::batch([configure, login::State::focus().map(Message::Login)])
             }
             Ok(None) => {
                 self.screen = Screen::Setup(setup::State::new(&self.ctx));
@@ -406,6 +420,7 @@ impl App {
             (Key::Named(Named::F2), _) => return self.update(Message::SwitchLanguage),
             (Key::Named(Named::F12), _) => return self.update(Message::ToggleApplicantPanel),
             (Key::Named(Named::F5), true) => return self.go(Nav::Queue),
+            (Key::Named(Named::F10), true) => return self.go(Nav::Close),
             (Key::Named(Named::F8), true) => return self.go(Nav::Register),
             (Key::Named(Named::F9), true) => return self.go(Nav::Devices),
             (Key::Character(c), true) if modifiers.control() && c.as_str() == "l" => {
@@ -427,6 +442,7 @@ impl App {
             Screen::Finish(s) => s.shortcut(&key, modifiers).map(Message::Finish),
             Screen::Register(s) => s.shortcut(&key, modifiers).map(Message::Register),
             Screen::Devices(s) => s.shortcut(&key, modifiers).map(Message::Devices),
+            Screen::Close(s) => s.shortcut(&key, modifiers).map(Message::Close),
             Screen::Starting | Screen::Broken(_) => None,
         };
         match message {
@@ -465,6 +481,7 @@ impl App {
             (Screen::Finish(s), Message::Finish(m)) => route!(Finish, s, m),
             (Screen::Register(s), Message::Register(m)) => route!(Register, s, m),
             (Screen::Devices(s), Message::Devices(m)) => route!(Devices, s, m),
+            (Screen::Close(s), Message::Close(m)) => route!(Close, s, m),
             // A late message for a screen that is gone (a task finishing after navigation).
             _ => Task::none(),
         }
@@ -515,12 +532,21 @@ impl App {
                 self.screen = Screen::Devices(state);
                 task.map(Message::Devices)
             }
+            Nav::Close => {
+                let (state, task) = close::State::new(&self.ctx);
+                self.screen = Screen::Close(state);
+                task.map(Message::Close)
+            }
             Nav::ApplySettings(settings) => {
                 self.ctx.settings = *settings;
                 if self.ctx.settings.kiosk.language != self.ctx.lang() {
                     self.ctx.tr = Tr(self.ctx.settings.kiosk.language);
                 }
-                diagnose(self.ctx.settings.clone())
+                let configure = match &self.ctx.db {
+                    Some(db) => configure_store(db, &self.ctx.settings, false),
+                    None => Task::none(),
+                };
+                Task::batch([configure, diagnose(self.ctx.settings.clone())])
             }
             Nav::Request(id) => match self.ctx.db() {
                 Ok(db) => Task::perform(
@@ -640,7 +666,7 @@ impl App {
                 .show(Show::Ticket(ticket.to_owned())),
                 None => Guide::new(tr.t("applicant.welcome")),
             },
-            Screen::Login(_) | Screen::Register(_) | Screen::Devices(_) => {
+            Screen::Login(_) | Screen::Register(_) | Screen::Devices(_) | Screen::Close(_) => {
                 Guide::new(tr.t("applicant.welcome"))
             }
             Screen::Intake(s) => s.guide(&self.ctx),
@@ -719,6 +745,7 @@ impl App {
             Screen::Finish(s) => s.view(&self.ctx).map(Message::Finish),
             Screen::Register(s) => s.view(&self.ctx).map(Message::Register),
             Screen::Devices(s) => s.view(&self.ctx).map(Message::Devices),
+            Screen::Close(s) => s.view(&self.ctx).map(Message::Close),
         };
         let mut page = column![self.top_bar()];
         if let Some(left) = self.idle_left().filter(|l| *l <= IDLE_WARNING) {
@@ -887,6 +914,24 @@ fn open_store(paths: Paths) -> Task<Message> {
     )
 }
 
+/// Sets the store to the station's settings on the storage thread: the free-space floor under
+/// which new recordings are refused, and (when `purge`, at open) the deletion of biometrics whose
+/// acknowledgement is older than the retention. Gives how many requests were purged.
+fn configure_store(db: &Db, settings: &DeviceSettings, purge: bool) -> Task<Message> {
+    let floor = settings.export.disk_floor_mb;
+    let retention = settings.export.retention();
+    Task::perform(
+        db.call(move |store| {
+            store.set_disk_floor_mb(floor);
+            if purge {
+                return Ok(store.apply_retention(retention)?);
+            }
+            Ok(0)
+        }),
+        Message::StoreConfigured,
+    )
+}
+
 /// Runs the doctor off the UI thread.
 fn diagnose(settings: DeviceSettings) -> Task<Message> {
     Task::perform(
@@ -918,7 +963,8 @@ pub fn run(options: Options) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::screen::testing::Fixture;
+    use crate::devices::Mode;
+    use crate::ui::screen::testing::{Fixture, run, simulator};
 
     /// An app on the fixture's station, logged in as the operator, at the queue.
     fn app(f: Fixture) -> (App, Fixture) {
@@ -1010,5 +1056,76 @@ mod tests {
         let _ = app.update(Message::CloseRequested(id));
         // Still there: the state is unchanged and nobody was logged out.
         assert!(app.ctx.user.is_some());
+    }
+
+    #[test]
+    fn f10_opens_the_close_of_the_day_from_any_screen() {
+        let (mut app, f) = app(Fixture::new());
+        let _ = app.update(Message::Key(Key::Named(Named::F10), Modifiers::empty()));
+        assert!(matches!(app.screen, Screen::Close(_)));
+        // The operator is told who may close the day.
+        let mut ui = simulator(app.operator_view());
+        assert!(
+            ui.find(app.ctx.tr.t("close.supervisor_only").as_str())
+                .is_ok()
+        );
+        drop(ui);
+        // Also from the intake screen, whose F7 stays its sample data.
+        let request = f.request_at(1, Step::TicketCalled);
+        let (intake, _) = intake::State::new(&app.ctx, request);
+        app.screen = Screen::Intake(intake);
+        let _ = app.update(Message::Key(Key::Named(Named::F10), Modifiers::empty()));
+        assert!(matches!(app.screen, Screen::Close(_)));
+        // A supervisor also gets there from the register's day view.
+        let _ = app.go(Nav::LoggedIn(f.supervisor.clone()));
+        let _ = app.go(Nav::Register);
+        let _ = app.update(Message::Register(register::Message::CloseDay));
+        assert!(matches!(app.screen, Screen::Close(_)));
+    }
+
+    #[test]
+    fn the_store_gets_the_disk_floor_at_open_and_with_new_settings() {
+        let f = Fixture::new();
+        let db = f.ctx.db.clone().expect("db");
+        let (mut app, _) = App::boot(Options {
+            paths: f.ctx.paths.clone(),
+            windowed: true,
+            lang: Some(Lang::Id),
+            applicant_window: false,
+            fast_devices: true,
+            exit_at_login: false,
+            preview_benchmark: false,
+        });
+        let floor = |f: &Fixture| f.store(|s| Ok(s.disk_space()?.floor_mb));
+        assert_eq!(floor(&f), 0, "the store starts without a floor");
+        let messages = run(app.update(Message::Opened(Ok(Some(db)))));
+        assert!(
+            messages
+                .iter()
+                .any(|m| matches!(m, Message::StoreConfigured(Ok(0)))),
+            "{messages:?}"
+        );
+        assert_eq!(floor(&f), app.ctx.settings.export.disk_floor_mb);
+        assert!(matches!(app.screen, Screen::Login(_)));
+
+        let mut settings = app.ctx.settings.clone();
+        settings.export.disk_floor_mb = 1234;
+        for mode in [
+            &mut settings.fingerprint.mode,
+            &mut settings.face_camera.mode,
+            &mut settings.iris_camera.mode,
+            &mut settings.smartcard.mode,
+            &mut settings.signature_pad.mode,
+        ] {
+            *mode = Mode::Simulated;
+        }
+        let messages = run(app.go(Nav::ApplySettings(Box::new(settings))));
+        assert!(
+            messages
+                .iter()
+                .any(|m| matches!(m, Message::StoreConfigured(Ok(0)))),
+            "{messages:?}"
+        );
+        assert_eq!(floor(&f), 1234);
     }
 }

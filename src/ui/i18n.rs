@@ -44,6 +44,7 @@ pub(crate) const CATALOGS: &[(&str, &str)] = &[
     ("finish", include_str!("../../assets/i18n/finish.toml")),
     ("register", include_str!("../../assets/i18n/register.toml")),
     ("devices", include_str!("../../assets/i18n/devices.toml")),
+    ("close", include_str!("../../assets/i18n/close.toml")),
     (
         "applicant",
         include_str!("../../assets/i18n/applicant.toml"),

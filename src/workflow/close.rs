@@ -192,8 +192,8 @@ impl Store {
             .optional()
             .map_err(|e| self.sql_error(e))?;
         row.map(|(closed_by, closed_at, json)| {
-            let reconciliation = serde_json::from_str(&json)
-                .map_err(|_| StoreError::Corrupt(self.paths().db()))?;
+            let reconciliation =
+                serde_json::from_str(&json).map_err(|_| StoreError::Corrupt(self.paths().db()))?;
             Ok(DayClose {
                 closed_by,
                 closed_at,
@@ -253,7 +253,11 @@ impl Store {
     /// Closes `date`: refused with the open items until every ticket has ended and every recorded
     /// request is validated. Only a supervisor closes a day; closing a closed day returns the
     /// close as it was.
-    pub fn close_day(&mut self, supervisor: &User, date: NaiveDate) -> Result<DayClose, CloseError> {
+    pub fn close_day(
+        &mut self,
+        supervisor: &User,
+        date: NaiveDate,
+    ) -> Result<DayClose, CloseError> {
         if let Some(close) = self.day_close(date)? {
             return Ok(close);
         }
@@ -328,7 +332,9 @@ mod tests {
             ticket: waiting,
             code: "A-003".into()
         }));
-        assert!(matches!(items[1], OpenItem::OpenRequest { request, step: Step::Face, .. } if request == open));
+        assert!(
+            matches!(items[1], OpenItem::OpenRequest { request, step: Step::Face, .. } if request == open)
+        );
 
         let sup2 = sup.clone();
         let refused = f.store(move |s| match s.close_day(&sup2, today()) {
@@ -350,10 +356,19 @@ mod tests {
         let close = f.store(move |s| Ok(s.close_day(&sup, today()).expect("closes")));
         let r = &close.reconciliation;
         assert_eq!(
-            (r.tickets_issued, r.recorded, r.deferred, r.cancelled, r.open),
+            (
+                r.tickets_issued,
+                r.recorded,
+                r.deferred,
+                r.cancelled,
+                r.open
+            ),
             (3, 1, 1, 1, 0)
         );
-        assert_eq!(r.tickets[2].reason.as_deref(), Some("tidak hadir saat dipanggil"));
+        assert_eq!(
+            r.tickets[2].reason.as_deref(),
+            Some("tidak hadir saat dipanggil")
+        );
         assert_eq!(r.tickets[1].reason.as_deref(), Some("listrik padam"));
         assert_eq!(r.tickets[0].request, Some(recorded));
         // Closed: no new ticket for the day, and the close reads back the same.
@@ -363,7 +378,10 @@ mod tests {
                 s.day_close(today())?.expect("closed").reconciliation,
             ))
         });
-        assert!(matches!(issue, Err(WorkflowError::DayClosed(_))), "{issue:?}");
+        assert!(
+            matches!(issue, Err(WorkflowError::DayClosed(_))),
+            "{issue:?}"
+        );
         assert_eq!(&again, r);
     }
 

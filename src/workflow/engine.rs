@@ -49,10 +49,11 @@ pub(super) fn transition(
     action: Action,
     mut detail: serde_json::Value,
 ) -> Result<Step, WorkflowError> {
-    if action.needs_supervisor() {
-        if !users::is_active_supervisor(tx, actor.id).map_err(|e| ctx.sql(e))? {
-            return Err(WorkflowError::NotSupervisor(action.code()));
-        }
+    // The role is read from the database, not taken from the caller's `User` value.
+    if action.needs_supervisor()
+        && !users::is_active_supervisor(tx, actor.id).map_err(|e| ctx.sql(e))?
+    {
+        return Err(WorkflowError::NotSupervisor(action.code()));
     }
     let from = current_step(tx, ctx, request)?;
     let to = from.after(action)?;

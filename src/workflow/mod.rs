@@ -21,8 +21,8 @@ pub mod survey;
 pub mod timing;
 pub mod view;
 
-pub use close::{CloseError, DayClose, OpenItem, Reconciliation, TicketLine};
 pub use capture::{CaptureContent, CaptureInput, CaptureSummary, blob_aad};
+pub use close::{CloseError, DayClose, OpenItem, Reconciliation, TicketLine};
 pub use engine::CheckOutcome;
 pub use error::{WorkflowError, capture_name};
 pub use view::RequestView;

@@ -55,7 +55,8 @@ pub enum Message {
     Language(LangChoice),
     TestCall,
     Save,
-    Saved(Result<DeviceSettings, Failure>),
+    /// Boxed: the settings are large next to the other messages.
+    Saved(Result<Box<DeviceSettings>, Failure>),
 }
 
 /// A mode as the pick list shows it.
@@ -175,7 +176,7 @@ impl State {
                     blocking(move || {
                         settings
                             .save(&dir)
-                            .map(|()| settings)
+                            .map(|()| Box::new(settings))
                             .map_err(|e| Failure::new(SaveFailed(e.to_string())))
                     }),
                     |r| {
@@ -188,7 +189,7 @@ impl State {
             Message::Saved(Ok(settings)) => {
                 self.saved = true;
                 self.checking = true;
-                return Action::Go(Nav::ApplySettings(Box::new(settings)));
+                return Action::Go(Nav::ApplySettings(settings));
             }
             Message::Saved(Err(e)) => self.error = Some(e),
         }
@@ -327,6 +328,7 @@ impl State {
                 .size(theme::BODY)
                 .style(theme::tone_text(Tone::Bad))
         }))
+        .push(export_settings(&self.draft, tr))
         .spacing(theme::GAP)
         .width(Length::FillPortion(2));
         column![
@@ -361,6 +363,26 @@ impl State {
             _ => None,
         }
     }
+}
+
+/// The `[export]` settings, read-only (they are changed in settings.toml by the technician).
+fn export_settings<'a>(settings: &DeviceSettings, tr: Tr) -> Element<'a, Message> {
+    let e = &settings.export;
+    column![
+        text(tr.t("close.settings_title")).size(theme::BODY),
+        text(tr.f(
+            "close.settings_line",
+            &[
+                ("receivers", &e.recipients.len()),
+                ("days", &e.retention_days),
+                ("floor", &e.disk_floor_mb),
+            ],
+        ))
+        .size(theme::SMALL)
+        .style(theme::muted),
+    ]
+    .spacing(4)
+    .into()
 }
 
 /// Runs the doctor on a thread of its own (probing a pad takes about a second).
@@ -469,6 +491,13 @@ mod tests {
         ] {
             assert!(ui.find(name).is_ok(), "{name}");
         }
+        assert!(
+            ui.find(
+                "0 kunci penerima · biometrik disimpan 30 hari setelah tanda terima · perekaman ditolak di bawah 2000 MB ruang disk"
+            )
+            .is_ok(),
+            "the [export] settings are shown"
+        );
         ui.click("Simpan [Ctrl+S]").expect("save button");
         assert!(matches!(ui.into_messages().next(), Some(Message::Save)));
     }

@@ -14,6 +14,7 @@ use iced::Task;
 
 use crate::store::User;
 
+pub mod close;
 pub mod devices;
 pub mod face;
 pub mod fingers;
@@ -54,6 +55,8 @@ pub enum Nav {
     Request(i64),
     Register,
     Devices,
+    /// The supervisor's close of the day: open items, close, export, acknowledgement.
+    Close,
     /// The operator changed the station's settings (already saved); the root applies them.
     ApplySettings(Box<crate::devices::DeviceSettings>),
 }

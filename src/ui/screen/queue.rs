@@ -12,6 +12,7 @@ use iced::{Alignment, Element, Length, Subscription, Task};
 use super::{Action, Nav};
 use crate::announce::{Announcer, announcement};
 use crate::lang::Localize;
+use crate::store::disk::DiskSpace;
 use crate::ui::app::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::theme::{self, Tone};
@@ -27,6 +28,8 @@ pub struct State {
     waiting: Vec<Ticket>,
     open: Vec<RequestView>,
     now: Option<DateTime<FixedOffset>>,
+    /// Free space on the data disk against the floor (none when it cannot be read).
+    disk: Option<DiskSpace>,
     /// The request of the ticket just called (the applicant is on the way to the desk).
     called: Option<RequestView>,
     /// The ticket just issued, shown large until the next action.
@@ -44,6 +47,7 @@ pub struct Snapshot {
     waiting: Vec<Ticket>,
     open: Vec<RequestView>,
     now: DateTime<FixedOffset>,
+    disk: Option<DiskSpace>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +73,7 @@ impl State {
             waiting: Vec::new(),
             open: Vec::new(),
             now: None,
+            disk: None,
             called: None,
             issued: None,
             selected: 0,
@@ -92,6 +97,7 @@ impl State {
                     .filter(|r| Some(r.id) != called)
                     .collect();
                 self.now = Some(s.now);
+                self.disk = s.disk;
                 self.selected = self.selected.min(self.open.len().saturating_sub(1));
             }
             Message::Loaded(Err(e)) => self.error = Some(e),
@@ -332,6 +338,9 @@ impl State {
         .spacing(theme::GAP)
         .width(Length::FillPortion(1));
         let mut page = column![text(tr.t("queue.title")).size(theme::TITLE)].spacing(theme::GAP);
+        if let Some(warning) = self.disk_banner(ctx) {
+            page = page.push(warning);
+        }
         if let Some(e) = &self.error {
             page = page.push(banner(Tone::Bad, e.text(ctx.lang())));
         }
@@ -350,6 +359,21 @@ impl State {
                 .style(theme::muted)
         ])
         .into()
+    }
+
+    /// Warns before new recordings are refused (under twice the floor), and says they are once
+    /// under the floor.
+    fn disk_banner<'a>(&self, ctx: &Ctx) -> Option<Element<'a, Message>> {
+        let d = self.disk?;
+        let args: [(&str, &dyn std::fmt::Display); 2] =
+            [("free", &d.free_mb), ("floor", &d.floor_mb)];
+        if d.below_floor() {
+            Some(banner(Tone::Bad, ctx.tr.f("queue.disk_below", &args)))
+        } else if d.near_floor() {
+            Some(banner(Tone::Warning, ctx.tr.f("queue.disk_near", &args)))
+        } else {
+            None
+        }
     }
 
     pub fn subscription(&self, _ctx: &Ctx) -> Subscription<Message> {
@@ -387,6 +411,8 @@ fn load(ctx: &Ctx) -> Task<Message> {
                 waiting: store.waiting_tickets()?,
                 open: store.open_requests()?,
                 now: store.clock().now(),
+                // Only a warning: a failing statvfs must not hide the queue.
+                disk: store.disk_space().ok(),
             })
         }),
         Message::Loaded,
@@ -509,5 +535,52 @@ mod tests {
         assert!(ui.find("Sedang dipanggil").is_ok());
         ui.click("Lewati, tidak hadir [L]").expect("skip button");
         assert!(matches!(ui.into_messages().next(), Some(Message::Skip)));
+    }
+
+    #[test]
+    fn the_disk_is_warned_about_before_recordings_are_refused() {
+        let mut f = Fixture::new();
+        quiet(&mut f);
+        let free = f.store(|s| Ok(s.disk_space()?.free_mb));
+        // Between the floor and twice the floor: a warning, calling still works.
+        f.store(move |s| {
+            s.set_disk_floor_mb(free * 2 / 3);
+            Ok(())
+        });
+        let mut state = opened(&f);
+        let d = state.disk.expect("disk space");
+        assert!(d.near_floor() && !d.below_floor(), "{d:?}");
+        let warning = format!(
+            "Ruang disk tinggal {} MB; di bawah {} MB perekaman baru ditolak. Minta supervisor mengekspor dan mengirim batch.",
+            d.free_mb, d.floor_mb
+        );
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(warning.as_str()).is_ok(), "{warning}");
+        drop(ui);
+
+        // Under the floor: said so, and calling is refused in words.
+        f.store(|s| {
+            s.set_disk_floor_mb(u64::MAX / 4);
+            Ok(())
+        });
+        settle(&mut state, Message::Issue, &f.ctx, State::update);
+        let d = state.disk.expect("disk space");
+        assert!(d.below_floor());
+        settle(&mut state, Message::CallNext, &f.ctx, State::update);
+        assert!(state.called.is_none());
+        let refused = state.error.as_ref().map(|e| e.text(crate::Lang::Id));
+        assert!(
+            refused.as_deref().is_some_and(
+                |t| t.starts_with("Ruang disk tinggal") && t.contains("perekaman baru ditolak")
+            ),
+            "{refused:?}"
+        );
+        let mut ui = simulator(state.view(&f.ctx));
+        let below = format!(
+            "Ruang disk tinggal {} MB, di bawah batas {} MB: nomor baru tidak dapat dipanggil dan perekaman baru ditolak. Minta supervisor mengekspor dan mengirim batch; perekaman yang sudah berjalan tetap dapat diselesaikan.",
+            d.free_mb, d.floor_mb
+        );
+        assert!(ui.find(below.as_str()).is_ok(), "{below}");
+        assert!(ui.find(warning.as_str()).is_err(), "the warning gave way");
     }
 }

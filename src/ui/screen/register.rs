@@ -59,6 +59,8 @@ pub enum Message {
     ToggleDay,
     Refresh,
     FocusSearch,
+    /// To the close of the day (supervisors, from the day view).
+    CloseDay,
 }
 
 impl State {
@@ -142,6 +144,11 @@ impl State {
             }
             Message::FocusSearch => {
                 return Action::Run(iced::widget::operation::focus(SEARCH));
+            }
+            Message::CloseDay => {
+                if State::is_supervisor(ctx) {
+                    return Action::Go(Nav::Close);
+                }
             }
         }
         Action::None
@@ -508,9 +515,19 @@ fn day_view<'a>(s: &'a DaySummary, ctx: &'a Ctx) -> Element<'a, Message> {
         counts,
         text(tr.t("register.sop_title")).size(theme::HEADING),
         scrollable(table).height(Length::Fill),
-        text(tr.t("register.sop_hint"))
-            .size(theme::SMALL)
-            .style(theme::muted),
+        row![
+            text(tr.t("register.sop_hint"))
+                .size(theme::SMALL)
+                .style(theme::muted)
+                .width(Length::Fill),
+            button(text(tr.t("close.from_register")).size(theme::BODY))
+                .padding(theme::BUTTON_PADDING)
+                .height(Length::Fixed(theme::CONTROL_HEIGHT))
+                .on_press(Message::CloseDay)
+                .style(button::secondary),
+        ]
+        .spacing(theme::GAP)
+        .align_y(Alignment::Center),
     ]
     .spacing(theme::GAP)
     .into()
