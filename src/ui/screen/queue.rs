@@ -11,6 +11,7 @@ use iced::{Alignment, Element, Length, Subscription, Task};
 
 use super::{Action, Nav};
 use crate::announce::{Announcer, announcement};
+use crate::batch::Backlog;
 use crate::lang::Localize;
 use crate::store::disk::DiskSpace;
 use crate::ui::app::Ctx;
@@ -30,6 +31,8 @@ pub struct State {
     now: Option<DateTime<FixedOffset>>,
     /// Free space on the data disk against the floor (none when it cannot be read).
     disk: Option<DiskSpace>,
+    /// Records waiting for export (loaded for supervisors only).
+    backlog: Option<Backlog>,
     /// The request of the ticket just called (the applicant is on the way to the desk).
     called: Option<RequestView>,
     /// The ticket just issued, shown large until the next action.
@@ -48,6 +51,7 @@ pub struct Snapshot {
     open: Vec<RequestView>,
     now: DateTime<FixedOffset>,
     disk: Option<DiskSpace>,
+    backlog: Option<Backlog>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +78,7 @@ impl State {
             open: Vec::new(),
             now: None,
             disk: None,
+            backlog: None,
             called: None,
             issued: None,
             selected: 0,
@@ -98,6 +103,7 @@ impl State {
                     .collect();
                 self.now = Some(s.now);
                 self.disk = s.disk;
+                self.backlog = s.backlog;
                 self.selected = self.selected.min(self.open.len().saturating_sub(1));
             }
             Message::Loaded(Err(e)) => self.error = Some(e),
@@ -341,6 +347,13 @@ impl State {
         if let Some(warning) = self.disk_banner(ctx) {
             page = page.push(warning);
         }
+        if let Some(warning) = self
+            .backlog
+            .as_ref()
+            .and_then(|b| super::close::backlog_banner(b, ctx))
+        {
+            page = page.push(warning);
+        }
         if let Some(e) = &self.error {
             page = page.push(banner(Tone::Bad, e.text(ctx.lang())));
         }
@@ -405,14 +418,24 @@ fn load(ctx: &Ctx) -> Task<Message> {
     let Ok(db) = ctx.db() else {
         return Task::none();
     };
+    let supervisor = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::store::Role::Supervisor);
     Task::perform(
-        db.call(|store| {
+        db.call(move |store| {
             Ok(Snapshot {
                 waiting: store.waiting_tickets()?,
                 open: store.open_requests()?,
                 now: store.clock().now(),
                 // Only a warning: a failing statvfs must not hide the queue.
                 disk: store.disk_space().ok(),
+                // The supervisor is reminded of records waiting too long for export.
+                backlog: if supervisor {
+                    store.export_backlog().ok()
+                } else {
+                    None
+                },
             })
         }),
         Message::Loaded,
@@ -459,6 +482,31 @@ mod tests {
     fn quiet(f: &mut Fixture) {
         // No speech in tests.
         f.ctx.settings.kiosk.announce = false;
+    }
+
+    #[test]
+    fn the_supervisor_is_reminded_of_records_waiting_too_long_for_export() {
+        let mut f = Fixture::new();
+        quiet(&mut f);
+        f.request_at(1, Step::Recorded);
+        f.clock.advance(chrono::Duration::hours(30));
+        let reminder =
+            "1 rekaman menunggu ekspor sejak 20-11-2026 (30 jam). Tutup hari dan ekspor batch.";
+        // The operator is not the one to export.
+        let state = opened(&f);
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(reminder).is_err());
+        drop(ui);
+        f.ctx.user = Some(f.supervisor.clone());
+        let state = opened(&f);
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(reminder).is_ok(), "{reminder}");
+        drop(ui);
+        // Within the configured wait: no reminder.
+        f.ctx.settings.export.warn_after_hours = 48;
+        let state = opened(&f);
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(reminder).is_err());
     }
 
     #[test]

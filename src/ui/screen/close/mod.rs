@@ -33,6 +33,7 @@ mod view;
 
 use usb::find_folder;
 pub use usb::{Found, default_folder, latest_ack};
+pub use view::backlog_banner;
 
 /// The reason a waiting ticket is cancelled with unless the supervisor types another (stored with
 /// the ticket and sent in the reconciliation, so always in Indonesian).

@@ -8,6 +8,7 @@ use iced::widget::{
 use iced::{Alignment, Element, Length};
 
 use super::{ACK, FOLDER, Job, Message, Overview, REASON, State, is_supervisor};
+use crate::batch::Backlog;
 use crate::lang::Localize;
 use crate::store::signing::fingerprint;
 use crate::ui::app::Ctx;
@@ -460,17 +461,16 @@ fn key_panel<'a>(o: &'a Overview, tr: Tr) -> Element<'a, Message> {
         .into()
 }
 
-/// The warnings on top: records waiting too long for export, and the data disk.
-fn warnings<'a>(o: &Overview, ctx: &Ctx) -> Vec<Element<'a, Message>> {
-    let tr = ctx.tr;
-    let mut out = Vec::new();
-    let b = &o.backlog;
-    if let (Some(hours), Some(day)) = (b.oldest_hours, b.oldest_day)
-        && hours > i64::from(ctx.settings.export.warn_after_hours)
-    {
-        out.push(banner(
+/// The warning that recorded requests have waited longer than `[export] warn_after_hours` for
+/// export; also on the queue screen for a supervisor.
+pub fn backlog_banner<'a, M: 'a>(b: &Backlog, ctx: &Ctx) -> Option<Element<'a, M>> {
+    let (Some(hours), Some(day)) = (b.oldest_hours, b.oldest_day) else {
+        return None;
+    };
+    (hours > i64::from(ctx.settings.export.warn_after_hours)).then(|| {
+        banner(
             Tone::Warning,
-            tr.f(
+            ctx.tr.f(
                 "close.backlog",
                 &[
                     ("count", &b.not_exported),
@@ -478,8 +478,15 @@ fn warnings<'a>(o: &Overview, ctx: &Ctx) -> Vec<Element<'a, Message>> {
                     ("hours", &hours),
                 ],
             ),
-        ));
-    }
+        )
+    })
+}
+
+/// The warnings on top: records waiting too long for export, and the data disk.
+fn warnings<'a>(o: &Overview, ctx: &Ctx) -> Vec<Element<'a, Message>> {
+    let tr = ctx.tr;
+    let mut out = Vec::new();
+    out.extend(backlog_banner(&o.backlog, ctx));
     if let Some(d) = o.disk {
         let args: [(&str, &dyn std::fmt::Display); 2] =
             [("free", &d.free_mb), ("floor", &d.floor_mb)];
