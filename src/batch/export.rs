@@ -14,7 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::format::*;
-use super::{ExportError, batch_file_name};
+use super::{ExportError, Hashing, batch_file_name};
 use crate::store::{Store, StoreError, User, audit, users};
 use crate::workflow::{Modality, Step};
 
@@ -38,26 +38,6 @@ pub struct Exported {
     pub bytes: u64,
     /// SHA-256 of the whole file (the acknowledgement names it).
     pub sha256: String,
-}
-
-/// A writer that hashes and counts what passes through.
-struct Hashing<W> {
-    inner: W,
-    hash: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {
@@ -465,11 +445,7 @@ pub fn export_day(
 
     let file = File::create(&partial).map_err(io)?;
     let mut guard = PartialGuard(Some(&partial));
-    let mut tar = tar::Builder::new(Hashing {
-        inner: BufWriter::with_capacity(1 << 20, file),
-        hash: Sha256::new(),
-        bytes: 0,
-    });
+    let mut tar = tar::Builder::new(Hashing::new(BufWriter::with_capacity(1 << 20, file)));
     let mut entries = Vec::with_capacity(requests.len() + 1);
     let mut manifest_records = Vec::with_capacity(requests.len());
     let mut batch_rows = Vec::with_capacity(requests.len());
@@ -589,8 +565,8 @@ pub fn export_day(
     append(&mut tar, SIGNATURE_NAME, signature.as_bytes(), mtime).map_err(io)?;
     let mut hashing = tar.into_inner().map_err(io)?;
     hashing.flush().map_err(io)?;
-    let (bytes, sha256) = (hashing.bytes, hex::encode(hashing.hash.finalize()));
-    let file = hashing.inner.into_inner().map_err(|e| io(e.into_error()))?;
+    let (bytes, sha256, buffered) = hashing.finish();
+    let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
     std::fs::rename(&partial, &final_path).map_err(io)?;

@@ -23,6 +23,55 @@ use crate::lang::{Lang, Localize};
 use crate::store::{Station, StoreError};
 use crate::workflow::OpenItem;
 
+/// A reader or writer that hashes (SHA-256) and counts the bytes passing through: the packet is
+/// hashed as it is written and as it is read, never read twice for it.
+pub(crate) struct Hashing<T> {
+    inner: T,
+    hash: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<T> Hashing<T> {
+    fn new(inner: T) -> Hashing<T> {
+        Hashing {
+            inner,
+            hash: sha2::Digest::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The bytes counted, the SHA-256 in lowercase hex, and the inner reader or writer.
+    fn finish(self) -> (u64, String, T) {
+        (
+            self.bytes,
+            hex::encode(sha2::Digest::finalize(self.hash)),
+            self.inner,
+        )
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        sha2::Digest::update(&mut self.hash, &buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        sha2::Digest::update(&mut self.hash, &buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
 /// The packet's file name: `rekam-<kecamatan>-<station>-<YYYYMMDD>-<seq>.rkb`.
 pub fn batch_file_name(station: &Station, date: NaiveDate, seq: u32) -> String {
     format!(

@@ -11,10 +11,9 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signature, VerifyingKey};
-use sha2::{Digest, Sha256};
 
-use super::VerifyError;
 use super::format::*;
+use super::{Hashing, VerifyError};
 use crate::lang::{Lang, Localize};
 use crate::store::signing::fingerprint;
 
@@ -349,30 +348,6 @@ impl Verification {
     }
 }
 
-/// A reader that hashes what passes through.
-struct HashingReader<R> {
-    inner: R,
-    hash: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hash.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-fn hashing<R: Read>(inner: R) -> HashingReader<R> {
-    HashingReader {
-        inner,
-        hash: Sha256::new(),
-        bytes: 0,
-    }
-}
-
 const SMALL_LIMIT: u64 = 64 << 20;
 
 /// What pass 1 sees of each archive member.
@@ -388,7 +363,7 @@ fn scan(path: &Path, v: &mut Verification) -> Result<Option<Seen>, VerifyError> 
         source: e,
     };
     let file = File::open(path).map_err(io)?;
-    let mut whole = hashing(BufReader::with_capacity(1 << 20, file));
+    let mut whole = Hashing::new(BufReader::with_capacity(1 << 20, file));
     let mut seen = Seen {
         entries: Vec::new(),
         header: None,
@@ -427,7 +402,7 @@ fn scan(path: &Path, v: &mut Verification) -> Result<Option<Seen>, VerifyError> 
             let keep =
                 (name == HEADER_NAME || name == SIGNATURE_NAME) && entry.size() < SMALL_LIMIT;
             let mut kept = Vec::new();
-            let mut h = hashing(&mut entry);
+            let mut h = Hashing::new(&mut entry);
             let copied = if keep {
                 h.read_to_end(&mut kept).map(|n| n as u64)
             } else {
@@ -439,10 +414,11 @@ fn scan(path: &Path, v: &mut Verification) -> Result<Option<Seen>, VerifyError> 
                 });
                 return Ok(None);
             }
+            let (size, sha256, _) = h.finish();
             let digest = EntryDigest {
                 name: name.clone(),
-                size: h.bytes,
-                sha256: hex::encode(h.hash.finalize()),
+                size,
+                sha256,
             };
             match name.as_str() {
                 HEADER_NAME if seen.header.is_none() => seen.header = Some(kept),
@@ -452,7 +428,7 @@ fn scan(path: &Path, v: &mut Verification) -> Result<Option<Seen>, VerifyError> 
         }
     }
     std::io::copy(&mut whole, &mut std::io::sink()).map_err(io)?;
-    v.file_sha256 = hex::encode(whole.hash.finalize());
+    v.file_sha256 = whole.finish().1;
     Ok(Some(seen))
 }
 
@@ -483,7 +459,7 @@ fn open_record(
 ) -> Result<Opened, age::DecryptError> {
     let decryptor = age::Decryptor::new(reader)?;
     let plain = decryptor.decrypt(identities.iter().map(|i| i as &dyn age::Identity))?;
-    let mut whole = hashing(plain);
+    let mut whole = Hashing::new(plain);
     let mut parts = Vec::new();
     let mut doc = None;
     {
@@ -491,7 +467,7 @@ fn open_record(
         for entry in archive.entries()? {
             let mut entry = entry?;
             let name = entry.path()?.to_string_lossy().into_owned();
-            let mut h = hashing(&mut entry);
+            let mut h = Hashing::new(&mut entry);
             if name == RECORD_JSON && doc.is_none() {
                 let mut bytes = Vec::new();
                 h.read_to_end(&mut bytes)?;
@@ -499,17 +475,15 @@ fn open_record(
             } else {
                 std::io::copy(&mut h, &mut std::io::sink())?;
             }
-            parts.push(PartDigest {
-                name,
-                size: h.bytes,
-                sha256: hex::encode(h.hash.finalize()),
-            });
+            let (size, sha256, _) = h.finish();
+            parts.push(PartDigest { name, size, sha256 });
         }
     }
     std::io::copy(&mut whole, &mut std::io::sink())?;
+    let (size, sha256, _) = whole.finish();
     Ok(Opened {
-        sha256: hex::encode(whole.hash.finalize()),
-        size: whole.bytes,
+        sha256,
+        size,
         parts,
         doc,
     })
