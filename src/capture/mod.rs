@@ -8,4 +8,5 @@
 pub mod face;
 pub mod finger;
 pub mod iris;
+pub mod quality;
 pub mod signature;

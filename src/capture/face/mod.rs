@@ -21,6 +21,11 @@
 
 use image::{RgbImage, imageops};
 
+pub mod assess;
+pub mod detect;
+
+pub use assess::{FaceAssessment, Rect, assess, token_image, token_jpeg};
+
 pub use rekam_camera::Background;
 
 use crate::lang::{Lang, Localize};

@@ -1,0 +1,2 @@
+//! Face quality benchmark (filled in by the face work).
+fn main() {}
