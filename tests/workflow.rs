@@ -790,3 +790,92 @@ fn each_request_is_measured_against_the_sop_standard_times() {
     );
     assert_eq!(timings.len(), SopStep::ALL.len());
 }
+
+#[test]
+fn auto_capture_decisions_are_kept_with_their_scores() {
+    use rekam::capture::policy::{AutoCapture, Outcome, Step as Policy, Thresholds};
+    use rekam::capture::quality::{Assessment, Finding};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, sup, op) = station(&paths(dir.path()), clock());
+    let req = to_capture(&mut store, &sup, &op);
+
+    // The face policy: one blurred frame, a timeout, then a sharp one taken.
+    let limits = Thresholds {
+        accept_score: 60,
+        timeout_secs: 10,
+        max_attempts: 3,
+    };
+    let frame = |score: u8, pass: bool| {
+        Assessment::new(
+            Modality::Face,
+            score,
+            vec![Finding::new(
+                "sharpness",
+                pass,
+                f64::from(score),
+                42.5,
+                "kabur",
+                "blurred",
+            )],
+        )
+    };
+    let t0 = Instant::now();
+    let mut policy = AutoCapture::new(Modality::Face, limits, t0);
+    assert!(matches!(
+        policy.offer(frame(20, false), (), t0),
+        Policy::Continue
+    ));
+    let Policy::Retry(retry) = policy.tick(t0 + Duration::from_secs(10)) else {
+        panic!("no retry");
+    };
+    store.record_decision(&op, req, 0, &retry).unwrap();
+    let Policy::Take((), taken) = policy.offer(frame(80, true), (), t0 + Duration::from_secs(11))
+    else {
+        panic!("not taken");
+    };
+    store.record_decision(&op, req, 0, &taken).unwrap();
+
+    let kept = store.decisions(req).unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        (
+            kept[0].attempt,
+            kept[0].outcome,
+            kept[0].score,
+            kept[0].acceptable
+        ),
+        (1, Outcome::Retry, Some(20), Some(false))
+    );
+    assert_eq!(kept[0].findings[0].check, "sharpness");
+    assert_eq!(kept[0].findings[0].value, 42.5);
+    assert_eq!(kept[0].findings[0].id, "kabur");
+    assert_eq!(
+        (
+            kept[1].attempt,
+            kept[1].outcome,
+            kept[1].score,
+            kept[1].decided_by
+        ),
+        (2, Outcome::Accepted, Some(80), op.id)
+    );
+    assert!(store.decisions(req + 1000).unwrap().is_empty());
+
+    // The audit log names the decision and what failed.
+    let audit: String = store
+        .conn()
+        .query_row(
+            "SELECT detail FROM audit_log WHERE action = 'capture.decision' ORDER BY seq LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        audit.contains("\"retry\"") && audit.contains("sharpness"),
+        "{audit}"
+    );
+
+    // A decision for a request that does not exist is refused by the database.
+    assert!(store.record_decision(&op, 999_999, 0, &taken).is_err());
+}

@@ -8,5 +8,6 @@
 pub mod face;
 pub mod finger;
 pub mod iris;
+pub mod policy;
 pub mod quality;
 pub mod signature;

@@ -10,38 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
 
-/// The four biometric modalities a recording takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Modality {
-    Face,
-    Finger,
-    Iris,
-    Signature,
-}
-
-impl Modality {
-    pub const ALL: [Modality; 4] = [
-        Modality::Face,
-        Modality::Finger,
-        Modality::Iris,
-        Modality::Signature,
-    ];
-
-    /// The name used in settings, the command line and the store.
-    pub fn code(self) -> &'static str {
-        match self {
-            Modality::Face => "face",
-            Modality::Finger => "finger",
-            Modality::Iris => "iris",
-            Modality::Signature => "signature",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Modality> {
-        Modality::ALL.into_iter().find(|m| m.code() == code)
-    }
-}
+/// The modality an assessment is of (the store's own).
+pub use crate::workflow::Modality;
 
 /// One check: what it looks at, whether it passes, and what to tell the operator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,8 +44,13 @@ impl Finding {
         Finding {
             check: check.to_owned(),
             pass,
-            score: score.round().clamp(0.0, 100.0) as u8,
-            value,
+            score: if score.is_nan() {
+                0
+            } else {
+                score.round().clamp(0.0, 100.0) as u8
+            },
+            // Stored as JSON, which has no NaN or infinity.
+            value: if value.is_finite() { value } else { 0.0 },
             id: id.into(),
             en: en.into(),
         }
@@ -169,7 +144,5 @@ mod tests {
         assert_eq!(ramp(-1.0, 0.0, 10.0), 0.0);
         assert_eq!(ramp(2.0, 10.0, 0.0), 80.0);
         assert_eq!(ramp(3.0, 3.0, 3.0), 100.0);
-        assert_eq!(Modality::from_code("iris"), Some(Modality::Iris));
-        assert_eq!(Modality::from_code("palm"), None);
     }
 }

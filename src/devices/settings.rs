@@ -185,6 +185,8 @@ pub struct DeviceSettings {
     pub kiosk: KioskSettings,
     /// The day's batch: receivers, where it goes, retention, disk floor.
     pub export: ExportSettings,
+    /// The auto-capture policy's limits per modality (`[quality.face]`, ...).
+    pub quality: crate::capture::policy::QualitySettings,
 }
 
 /// The end-of-day batch (docs/batch-format.md) and what the station keeps afterwards.
@@ -261,6 +263,7 @@ impl Default for DeviceSettings {
             signature_pad: SignaturePadSettings::default(),
             kiosk: KioskSettings::default(),
             export: ExportSettings::default(),
+            quality: crate::capture::policy::QualitySettings::default(),
         }
     }
 }
@@ -328,6 +331,7 @@ impl DeviceSettings {
         if !(1..=24 * 30).contains(&self.export.warn_after_hours) {
             self.export.warn_after_hours = ExportSettings::default().warn_after_hours;
         }
+        self.quality.sanitize();
         if self.signature_pad.port.trim().is_empty() {
             self.signature_pad.port = SignaturePadSettings::default().port;
         }

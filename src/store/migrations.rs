@@ -16,6 +16,7 @@ const SCHEMA: &str = include_str!("../../schema.sql");
 const STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001.sql")),
     M::up(include_str!("migrations/0002.sql")),
+    M::up(include_str!("migrations/0003.sql")),
 ];
 
 static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);

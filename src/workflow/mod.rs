@@ -14,6 +14,7 @@ pub mod applicant_view;
 pub mod capture;
 pub mod close;
 pub mod day;
+pub mod decisions;
 pub mod engine;
 mod error;
 pub mod queue;
