@@ -229,6 +229,11 @@ impl<T: Clone> AutoCapture<T> {
         self.attempt
     }
 
+    /// Frames assessed in the current attempt.
+    pub fn frames(&self) -> u32 {
+        self.frames
+    }
+
     pub fn limits(&self) -> Thresholds {
         self.limits
     }

@@ -2,19 +2,22 @@
 //! by key or automatically when the checks pass, retake.
 //!
 //! The face camera runs (as a subscription) only while the live preview is shown. Each preview
-//! frame is checked on a thread of its own ([`crate::capture::face`]), one check at a time:
-//! frames that arrive meanwhile are shown but not checked. When every check has passed for
-//! [`AUTO_AFTER`] and automatic capture is on, the photo is taken by itself; the operator may
-//! always take it with Space. The still (the 3:4 portrait crop) is then shown with retake and
-//! save; saving encodes the JPEG off the UI thread, stores it as a new attempt and completes
-//! the face step.
+//! frame goes through the face quality gate ([`crate::capture::face::assess`]: the detector and
+//! the ICAO checks) on a thread of its own, one frame at a time: frames that arrive meanwhile
+//! are shown but not checked. With automatic capture on, the auto-capture policy
+//! ([`crate::capture::policy`], limits from `[quality.face]`) takes the first frame that passes
+//! at its score, starts another attempt when one times out (telling the operator what failed),
+//! and after the last keeps the best frame of all with a note. The operator may always take the
+//! photo with Space. The still (the ISO/IEC 19794-5 token image cut from the frame) is then shown
+//! with retake and save; saving encodes the JPEG off the UI thread, stores the policy's decisions
+//! with their scores and the photo as a new attempt, and completes the face step.
 //!
 //! States: `Live` (camera on) → `Taking` (cropping) → `Still` → `Saving` → the next step;
 //! `Still` → `Live` on retake.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ::image::RgbImage;
 use chrono::Datelike;
@@ -24,23 +27,21 @@ use iced::{Alignment, Element, Length, Subscription, Task};
 use rekam_camera::{Background, CameraRole};
 
 use super::{Action, Nav};
-use crate::capture::face::{self as checks, FaceCheck, FaceChecks};
+use crate::capture::face::{self as checks, FaceAssessment};
+use crate::capture::policy::Step as Policy;
+use crate::capture::policy::{AutoCapture, Decision, Outcome};
 use crate::devices::live::{self, Scene};
 use crate::ui::app::Ctx;
 use crate::ui::applicant::{Guide, Show};
 use crate::ui::db::{Failure, off_thread};
 use crate::ui::device::{self, CameraKey, CameraUpdate, DeviceProblem, Link, Preview};
-use crate::ui::i18n::{Tr, tk};
+use crate::ui::i18n::Tr;
 use crate::ui::theme::{self, Tone};
 use crate::ui::widget::banner;
 use crate::ui::widget::guide;
 use crate::ui::widget::header::{self, Stage};
 use crate::workflow::{CaptureContent, CaptureInput, Modality, RequestView, Step};
 
-/// How long every check must pass before the photo is taken automatically.
-pub const AUTO_AFTER: Duration = Duration::from_secs(1);
-/// JPEG quality of the stored photo.
-const JPEG_QUALITY: u8 = 90;
 /// Height of the live preview on the operator's screen, pixels.
 const PREVIEW_HEIGHT: f32 = 420.0;
 /// Frames over which the frame rate is measured.
@@ -63,11 +64,15 @@ pub struct State {
     /// The latest preview frame (mirrored handle, unmirrored RGB).
     preview: Option<Preview>,
     /// The checks of the latest checked frame.
-    checks: Option<FaceChecks>,
+    checks: Option<FaceAssessment>,
     /// A check is running; frames are not checked meanwhile.
     checking: bool,
-    /// Since when (frame time) every check has passed without a break.
-    passing_since: Option<Instant>,
+    /// The auto-capture policy of this face.
+    policy: AutoCapture<Arc<RgbImage>>,
+    /// The policy's decisions not stored yet (stored with the photo).
+    decisions: Vec<Decision>,
+    /// The last attempt that timed out, with its best frame's first problem.
+    retry: Option<Decision>,
     frame_times: VecDeque<Instant>,
     error: Option<Failure>,
 }
@@ -81,21 +86,24 @@ enum Phase {
     Saving(Still),
 }
 
-/// A photo that was taken: the portrait crop and the checks of its frame.
+/// A photo that was taken: the token image and the checks of its frame.
 #[derive(Debug, Clone)]
 pub struct Still {
     pub photo: Arc<RgbImage>,
     pub handle: image::Handle,
-    pub checks: FaceChecks,
+    pub checks: Option<FaceAssessment>,
+    /// Kept by the policy as the best of its attempts, not because it passed.
+    pub settled: bool,
 }
 
 #[derive(Debug, Clone)]
 pub enum Message {
     Camera(CameraUpdate),
-    /// The checks of a frame taken at `at` (an error when the thread could not run).
+    /// The checks of the frame `rgb` taken at `at` (an error when the thread could not run).
     Checked {
         at: Instant,
-        checks: Result<FaceChecks, Failure>,
+        rgb: Arc<RgbImage>,
+        checks: Result<FaceAssessment, Failure>,
     },
     Capture,
     Taken(Result<Still, Failure>),
@@ -113,7 +121,7 @@ impl State {
 }
 
 impl State {
-    pub fn new(_ctx: &Ctx, request: RequestView) -> (State, Task<Message>) {
+    pub fn new(ctx: &Ctx, request: RequestView) -> (State, Task<Message>) {
         let nik = request.nik.clone().unwrap_or_default();
         let birth_year = birth_year(&nik);
         let expected = birth_year.map_or(Background::Busy, Background::for_birth_year);
@@ -129,7 +137,9 @@ impl State {
             preview: None,
             checks: None,
             checking: false,
-            passing_since: None,
+            policy: AutoCapture::new(Modality::Face, ctx.settings.quality.face, Instant::now()),
+            decisions: Vec::new(),
+            retry: None,
             frame_times: VecDeque::with_capacity(RATE_WINDOW),
             error: None,
         };
@@ -139,12 +149,12 @@ impl State {
     pub fn update(&mut self, message: Message, ctx: &Ctx) -> Action<Message> {
         match message {
             Message::Camera(update) => self.camera(update),
-            Message::Checked { at, checks } => self.checked(at, checks),
+            Message::Checked { at, rgb, checks } => self.checked(at, rgb, checks),
             Message::Capture => self.capture(),
             Message::Taken(result) => self.taken(result),
             Message::ToggleAuto => {
                 self.auto = !self.auto;
-                self.passing_since = None;
+                self.policy.restart(Instant::now());
                 Action::None
             }
             Message::Retake => self.retake(),
@@ -158,9 +168,6 @@ impl State {
             CameraUpdate::Link(link) => {
                 if matches!(link, Link::Connected(_)) {
                     self.problem = None;
-                }
-                if matches!(link, Link::Lost(_)) {
-                    self.passing_since = None;
                 }
                 self.link = link;
                 Action::None
@@ -187,14 +194,24 @@ impl State {
             return Action::None;
         }
         self.checking = true;
-        let expected = self.expected;
+        let year = self.birth_year;
+        let frame = rgb.clone();
         Action::Run(Task::perform(
-            off_thread("rekam-face-check", move || checks::check(&rgb, expected)),
-            move |checks| Message::Checked { at, checks },
+            off_thread("rekam-face-check", move || checks::assess(&frame, year)),
+            move |checks| Message::Checked {
+                at,
+                rgb,
+                checks: checks.and_then(|c| c.map_err(|e| Failure::internal(&e.to_string()))),
+            },
         ))
     }
 
-    fn checked(&mut self, at: Instant, checks: Result<FaceChecks, Failure>) -> Action<Message> {
+    fn checked(
+        &mut self,
+        at: Instant,
+        rgb: Arc<RgbImage>,
+        checks: Result<FaceAssessment, Failure>,
+    ) -> Action<Message> {
         self.checking = false;
         if !matches!(self.phase, Phase::Live) {
             return Action::None;
@@ -204,23 +221,35 @@ impl State {
             Err(e) => {
                 // The next frame is checked again; meanwhile the operator sees why.
                 self.error = Some(e);
-                self.passing_since = None;
                 return Action::None;
             }
         };
-        if checks.all_pass {
-            let since = *self.passing_since.get_or_insert(at);
-            self.checks = Some(checks);
-            if self.auto && at.saturating_duration_since(since) >= AUTO_AFTER {
-                return self.capture();
-            }
-        } else {
-            self.passing_since = None;
-            self.checks = Some(checks);
+        self.checks = Some(checks.clone());
+        if !self.auto {
+            return Action::None;
         }
-        Action::None
+        match self.policy.offer(checks.assessment.clone(), rgb, at) {
+            Policy::Continue => Action::None,
+            Policy::Retry(decision) => {
+                self.retry = Some(decision.clone());
+                self.decisions.push(decision);
+                Action::None
+            }
+            Policy::Take(frame, decision) => {
+                self.decisions.push(decision);
+                self.take_frame(frame, false)
+            }
+            Policy::Settle(frame, decision) => {
+                self.decisions.push(decision);
+                match frame {
+                    Some(frame) => self.take_frame(frame, true),
+                    None => Action::None,
+                }
+            }
+        }
     }
 
+    /// The operator's Space: the latest frame, whatever its checks.
     fn capture(&mut self) -> Action<Message> {
         if !matches!(self.phase, Phase::Live) {
             return Action::None;
@@ -228,11 +257,23 @@ impl State {
         let Some(preview) = &self.preview else {
             return Action::None;
         };
+        let frame = preview.rgb.clone();
+        self.decisions.push(Decision {
+            modality: Modality::Face,
+            attempt: self.policy.attempt(),
+            outcome: Outcome::Operator,
+            frames: self.policy.frames(),
+            best: self.checks.as_ref().map(|c| c.assessment.clone()),
+        });
+        self.take_frame(frame, false)
+    }
+
+    fn take_frame(&mut self, frame: Arc<RgbImage>, settled: bool) -> Action<Message> {
         self.phase = Phase::Taking;
         self.error = None;
-        let (rgb, expected) = (preview.rgb.clone(), self.expected);
+        let year = self.birth_year;
         Action::Run(Task::perform(
-            off_thread("rekam-face-take", move || take(&rgb, expected)),
+            off_thread("rekam-face-take", move || take(&frame, year, settled)),
             Message::Taken,
         ))
     }
@@ -253,7 +294,8 @@ impl State {
 
     fn back_to_live(&mut self) {
         self.phase = Phase::Live;
-        self.passing_since = None;
+        self.policy.restart(Instant::now());
+        self.retry = None;
         self.checks = None;
         self.preview = None;
         self.frame_times.clear();
@@ -280,18 +322,23 @@ impl State {
             }
         };
         let still = still.clone();
-        let (photo, quality, request) =
-            (still.photo.clone(), still.checks.quality, self.request.id);
+        let quality = still.checks.as_ref().map_or(0, |c| c.assessment.score);
+        let (photo, request) = (still.photo.clone(), self.request.id);
+        let decisions = self.decisions.clone();
         self.phase = Phase::Saving(still);
         self.error = None;
         Action::Run(Task::perform(
             async move {
                 let bytes = off_thread("rekam-face-jpeg", move || {
-                    checks::encode_jpeg(&photo, JPEG_QUALITY).map(|b| (b, photo.dimensions()))
+                    checks::encode_jpeg(&photo, checks::assess::TOKEN_JPEG_QUALITY)
+                        .map(|b| (b, photo.dimensions()))
                 })
                 .await??;
                 let (bytes, (width, height)) = bytes;
                 db.call(move |store| {
+                    for decision in &decisions {
+                        store.record_decision(&user, request, 0, decision)?;
+                    }
                     let input = CaptureInput {
                         modality: Modality::Face,
                         position: 0,
@@ -314,7 +361,10 @@ impl State {
 
     fn saved(&mut self, result: Result<Step, Failure>) -> Action<Message> {
         match result {
-            Ok(_) => Action::Go(Nav::Request(self.request.id)),
+            Ok(_) => {
+                self.decisions.clear();
+                Action::Go(Nav::Request(self.request.id))
+            }
             Err(e) => {
                 if let Phase::Saving(still) = &self.phase {
                     self.phase = Phase::Still(still.clone());
@@ -355,11 +405,7 @@ impl State {
                     .size(22)
                     .text_size(theme::BODY),
             )
-            .push(
-                text(tr.f("face.auto_hint", &[("seconds", &AUTO_AFTER.as_secs())]))
-                    .size(theme::SMALL)
-                    .style(theme::muted),
-            )
+            .push(self.policy_view(tr))
             .push(self.actions(tr))
             .push(
                 self.error
@@ -379,7 +425,10 @@ impl State {
     }
 
     fn live_view<'a>(&'a self, tr: Tr) -> Element<'a, Message> {
-        let ok = self.checks.as_ref().is_some_and(|c| c.all_pass);
+        let ok = self
+            .checks
+            .as_ref()
+            .is_some_and(|c| c.assessment.acceptable);
         match &self.preview {
             Some(p) => {
                 let (w, h) = p.rgb.dimensions();
@@ -426,18 +475,16 @@ impl State {
                 .style(theme::muted)
                 .into();
         };
-        let lines = checks.checks.iter().map(|c| {
-            let (name, value) = describe(c, tr);
-            let state = if c.pass {
-                tr.t("face.pass")
+        // Each check in the gate's own words: what is wrong and what to do, or what was found.
+        let lines = checks.assessment.findings.iter().map(|f| {
+            let (state, tone) = if f.pass {
+                (tr.t("face.pass"), Tone::Good)
             } else {
-                tr.t("face.fail")
+                (tr.t("face.fail"), Tone::Bad)
             };
-            let tone = if c.pass { Tone::Good } else { Tone::Bad };
             row![
-                text(state).size(theme::BODY).style(theme::tone_text(tone)),
-                text(name).size(theme::BODY),
-                text(value).size(theme::SMALL).style(theme::muted),
+                text(state).size(theme::SMALL).style(theme::tone_text(tone)),
+                text(f.message(tr.lang()).to_owned()).size(theme::SMALL),
             ]
             .spacing(10)
             .align_y(Alignment::Center)
@@ -450,17 +497,56 @@ impl State {
         };
         column(lines)
             .push(text(seen).size(theme::SMALL).style(theme::muted))
-            .push(text(tr.f("face.quality", &[("quality", &checks.quality)])).size(theme::BODY))
-            .spacing(6)
+            .push(
+                text(tr.f("face.quality", &[("quality", &checks.assessment.score)]))
+                    .size(theme::BODY),
+            )
+            .spacing(4)
             .into()
     }
 
     /// The checks shown: the still's once taken, the live frame's before.
-    fn current_checks(&self) -> Option<&FaceChecks> {
+    fn current_checks(&self) -> Option<&FaceAssessment> {
         match &self.phase {
-            Phase::Still(s) | Phase::Saving(s) => Some(&s.checks),
+            Phase::Still(s) | Phase::Saving(s) => s.checks.as_ref(),
             Phase::Live | Phase::Taking => self.checks.as_ref(),
         }
+    }
+
+    /// What the auto-capture policy is doing: its limits, the attempt, and why the last one
+    /// timed out.
+    fn policy_view<'a>(&'a self, tr: Tr) -> Element<'a, Message> {
+        let limits = self.policy.limits();
+        let hint = text(tr.f(
+            "face.auto_hint",
+            &[
+                ("score", &limits.accept_score),
+                ("seconds", &limits.timeout_secs),
+                ("attempts", &limits.max_attempts),
+            ],
+        ))
+        .size(theme::SMALL)
+        .style(theme::muted);
+        let live = matches!(self.phase, Phase::Live);
+        let retry = self.retry.as_ref().filter(|_| live && self.auto).map(|d| {
+            let problem = d
+                .best
+                .as_ref()
+                .and_then(|b| b.first_problem(tr.lang()))
+                .map_or_else(|| tr.t("face.no_frame"), str::to_owned);
+            banner(
+                Tone::Warning,
+                tr.f(
+                    "face.retry",
+                    &[
+                        ("attempt", &self.policy.attempt()),
+                        ("attempts", &limits.max_attempts),
+                        ("problem", &problem),
+                    ],
+                ),
+            )
+        });
+        column![hint].push(retry).spacing(6).into()
     }
 
     fn device_view<'a>(&'a self, tr: Tr) -> Element<'a, Message> {
@@ -521,8 +607,14 @@ impl State {
             .into(),
             Phase::Taking => text(tr.t("face.taking")).size(theme::BODY).into(),
             Phase::Still(still) => column![
-                (!still.checks.all_pass)
-                    .then(|| banner(Tone::Warning, tr.t("face.still_not_all_pass"))),
+                still
+                    .settled
+                    .then(|| banner(Tone::Warning, tr.t("face.settled"))),
+                (!still
+                    .checks
+                    .as_ref()
+                    .is_some_and(|c| c.assessment.acceptable))
+                .then(|| banner(Tone::Warning, tr.t("face.still_not_all_pass"))),
                 row![
                     key_button(tr.t("face.retake"), Some(Message::Retake), false),
                     key_button(tr.t("face.save"), Some(Message::Save), true),
@@ -587,33 +679,14 @@ impl State {
     }
 }
 
-/// The name of a check and its measured value, in words.
-fn describe(c: &checks::Check, tr: Tr) -> (String, String) {
-    const NAMES: [(FaceCheck, &str); 4] = [
-        (FaceCheck::Background, tk("face.check_background")),
-        (FaceCheck::Exposure, tk("face.check_exposure")),
-        (FaceCheck::Sharpness, tk("face.check_sharpness")),
-        (FaceCheck::FacePresent, tk("face.check_face")),
-    ];
-    let name = NAMES
-        .iter()
-        .find(|(k, _)| *k == c.kind)
-        .map(|(_, key)| tr.t(key))
-        .unwrap_or_default();
-    let v = format!("{:.0}", c.value);
-    let value = match c.kind {
-        FaceCheck::Background => tr.f("face.value_background", &[("value", &v)]),
-        FaceCheck::Exposure => tr.f("face.value_exposure", &[("value", &v)]),
-        FaceCheck::Sharpness => tr.f("face.value_sharpness", &[("value", &v)]),
-        FaceCheck::FacePresent => tr.f("face.value_face", &[("value", &v)]),
+/// Cuts the token image from the frame and checks it, off the UI thread. Without exactly one
+/// face (a photo the operator takes by hand) the guide's 3:4 crop stands in.
+fn take(frame: &RgbImage, birth_year: Option<i32>, settled: bool) -> Still {
+    let checks = checks::assess(frame, birth_year).ok();
+    let photo = match checks.as_ref().and_then(|c| c.token) {
+        Some(crop) => checks::token_image(frame, crop),
+        None => checks::crop_portrait(frame),
     };
-    (name, value)
-}
-
-/// Crops the portrait and checks its frame, off the UI thread.
-fn take(frame: &RgbImage, expected: Background) -> Still {
-    let checks = checks::check(frame, expected);
-    let photo = checks::crop_portrait(frame);
     let (w, h) = photo.dimensions();
     let rgba: Vec<u8> = photo
         .pixels()
@@ -623,6 +696,7 @@ fn take(frame: &RgbImage, expected: Background) -> Still {
         handle: image::Handle::from_rgba(w, h, rgba),
         photo: Arc::new(photo),
         checks,
+        settled,
     }
 }
 
@@ -659,6 +733,7 @@ mod tests {
     use crate::ui::screen::testing::{Fixture, settle, simulator};
     use rekam_camera::{CameraConfig, FrameSource, SimOptions, SimulatedCamera};
     use rekam_device::DeviceClass;
+    use std::time::Duration;
 
     /// A preview as the camera subscription delivers it: a simulated frame of the applicant on
     /// `background`, through the real decoder, mirrored.
@@ -735,13 +810,13 @@ mod tests {
         let r = f.request_at(1, Step::Face);
         let id = r.id;
         let (mut state, _) = State::new(&f.ctx, r);
+        state.auto = false;
         let bg = state.expected;
         assert_eq!(recipes(&state, &f.ctx), 1, "the camera runs while live");
         frame(&mut state, &f, bg, 1, Instant::now());
         let checks = state.checks.clone().expect("checked");
-        assert!(checks.all_pass, "{checks:?}");
+        assert!(checks.assessment.acceptable, "{checks:?}");
         assert!(!state.checking);
-        // Automatic capture waits a second: one frame is not enough.
         assert!(matches!(state.phase, Phase::Live));
 
         assert!(settle(&mut state, Message::Capture, &f.ctx, State::update).is_none());
@@ -749,7 +824,7 @@ mod tests {
             panic!("expected a still, got {:?}", state.phase);
         };
         let (w, h) = still.photo.dimensions();
-        assert!((w as f32 / h as f32 - 0.75).abs() < 0.01, "{w}x{h}");
+        assert_eq!((w, h), (480, 640), "the token image");
         assert_eq!(recipes(&state, &f.ctx), 0, "the camera stops on the still");
 
         let nav = settle(&mut state, Message::Save, &f.ctx, State::update);
@@ -765,6 +840,12 @@ mod tests {
         assert_eq!(face.format.as_deref(), Some("jpeg"));
         assert!(face.quality.is_some_and(|q| q > 40), "{face:?}");
         assert_eq!(face.position, 0);
+        // The operator's own decision is kept with the frame's scores.
+        let kept = f.store(move |s| Ok(s.decisions(id)?));
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].outcome, Outcome::Operator);
+        assert_eq!(kept[0].score, face.quality);
+        assert_eq!(kept[0].findings.len(), 12);
         let bytes = f.store(move |s| Ok(s.capture_bytes(face.id)?));
         let photo = ::image::load_from_memory_with_format(&bytes, ::image::ImageFormat::Jpeg)
             .expect("a JPEG");
@@ -772,30 +853,113 @@ mod tests {
     }
 
     #[test]
-    fn passing_for_a_second_takes_the_photo_by_itself_unless_automatic_is_off() {
+    fn a_passing_frame_is_taken_by_itself_unless_automatic_is_off() {
         let f = Fixture::new();
         let r = f.request_at(1, Step::Face);
+        let id = r.id;
         let t0 = Instant::now();
         let times = [0, 500, 1100].map(|ms| t0 + Duration::from_millis(ms));
 
         let (mut state, _) = State::new(&f.ctx, r.clone());
         let bg = state.expected;
-        for (n, at) in times.iter().enumerate() {
-            frame(&mut state, &f, bg, n as u64, *at);
-        }
-        assert!(matches!(state.phase, Phase::Still(_)), "{:?}", state.phase);
+        frame(&mut state, &f, bg, 0, times[0]);
+        let Phase::Still(still) = &state.phase else {
+            panic!("not taken: {:?}", state.phase);
+        };
+        assert!(!still.settled);
+        assert_eq!(state.decisions.len(), 1);
+        assert_eq!(state.decisions[0].outcome, Outcome::Accepted);
+        settle(&mut state, Message::Save, &f.ctx, State::update);
+        let kept = f.store(move |s| Ok(s.decisions(id)?));
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].outcome, Outcome::Accepted);
+        assert!(kept[0].acceptable == Some(true));
 
-        let (mut state, _) = State::new(&f.ctx, r);
+        let (mut state, _) = State::new(&f.ctx, f.request_at(2, Step::Face));
         state.update(Message::ToggleAuto, &f.ctx);
         assert!(!state.auto);
+        let bg = state.expected;
         for (n, at) in times.iter().enumerate() {
             frame(&mut state, &f, bg, n as u64, *at);
         }
         assert!(matches!(state.phase, Phase::Live));
-        assert!(state.checks.as_ref().is_some_and(|c| c.all_pass));
+        assert!(
+            state
+                .checks
+                .as_ref()
+                .is_some_and(|c| c.assessment.acceptable)
+        );
+        assert!(state.decisions.is_empty());
         // The frame rate comes from the frames' times: 2 intervals in 1.1 s.
         let fps = state.frame_rate().expect("a rate");
         assert!((fps - 2.0 / 1.1).abs() < 0.01, "{fps}");
+    }
+
+    #[test]
+    fn timed_out_attempts_retry_then_the_best_is_kept_with_a_note_and_every_decision_stored() {
+        let f = Fixture::new();
+        let r = f.request_at(1, Step::Face);
+        let id = r.id;
+        let (mut state, _) = State::new(&f.ctx, r);
+        let wrong = other(state.expected);
+        let limits = state.policy.limits();
+        let step = Duration::from_secs(u64::from(limits.timeout_secs));
+        let t0 = Instant::now();
+        frame(&mut state, &f, wrong, 0, t0);
+        frame(&mut state, &f, wrong, 1, t0 + step);
+        assert!(matches!(state.phase, Phase::Live));
+        assert_eq!(state.policy.attempt(), 2);
+        let mut ui = simulator(state.view(&f.ctx));
+        let banner = format!(
+            "Percobaan 2 dari {}. Sebelumnya: Latar ",
+            limits.max_attempts
+        );
+        let shown = state
+            .retry
+            .as_ref()
+            .and_then(|d| d.best.as_ref())
+            .and_then(|b| b.first_problem(Lang::Id))
+            .map(str::to_owned)
+            .expect("a problem");
+        assert!(shown.starts_with("Latar "), "{shown}");
+        assert!(
+            ui.find(format!("{banner}{}", &shown["Latar ".len()..]))
+                .is_ok()
+        );
+        drop(ui);
+        for n in 2..=u64::from(limits.max_attempts) {
+            frame(&mut state, &f, wrong, n, t0 + step * n as u32);
+        }
+        let Phase::Still(still) = &state.phase else {
+            panic!("not settled: {:?}", state.phase);
+        };
+        assert!(still.settled);
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(tr_id("face.settled")).is_ok());
+        drop(ui);
+        settle(&mut state, Message::Save, &f.ctx, State::update);
+        let kept = f.store(move |s| Ok(s.decisions(id)?));
+        let outcomes: Vec<Outcome> = kept.iter().map(|d| d.outcome).collect();
+        let mut expected = vec![Outcome::Retry; usize::from(limits.max_attempts) - 1];
+        expected.push(Outcome::BestOfAttempts);
+        assert_eq!(outcomes, expected);
+        assert!(kept.iter().all(|d| {
+            d.acceptable == Some(false)
+                && d.findings
+                    .iter()
+                    .any(|f| f.check == "background_colour" && !f.pass)
+        }));
+        let stored = f.store(move |s| Ok(s.request(id)?.expect("request")));
+        assert!(
+            stored
+                .captures
+                .iter()
+                .any(|c| c.modality == Modality::Face && c.quality.is_some_and(|q| q <= 40))
+        );
+    }
+
+    fn tr_id(key: &str) -> String {
+        Tr(Lang::Id).t(key)
     }
 
     #[test]
@@ -805,7 +969,7 @@ mod tests {
         let (mut state, _) = State::new(&f.ctx, r);
         let wrong = other(state.expected);
         let t0 = Instant::now();
-        for n in 0..4u64 {
+        for n in 0..3u64 {
             frame(
                 &mut state,
                 &f,
@@ -816,15 +980,14 @@ mod tests {
         }
         assert!(matches!(state.phase, Phase::Live));
         let checks = state.checks.clone().expect("checked");
-        assert!(!checks.all_pass);
+        assert!(!checks.assessment.acceptable);
         assert_eq!(checks.background_seen, Some(wrong));
-        let failing: Vec<FaceCheck> = checks
-            .checks
-            .iter()
-            .filter(|c| !c.pass)
-            .map(|c| c.kind)
+        let failing: Vec<&str> = checks
+            .assessment
+            .failures()
+            .map(|f| f.check.as_str())
             .collect();
-        assert_eq!(failing, [FaceCheck::Background]);
+        assert_eq!(failing, ["background_colour"]);
 
         let mut ui = simulator(state.view(&f.ctx));
         assert!(ui.find("Belum sesuai").is_ok());
@@ -921,6 +1084,7 @@ mod tests {
         let f = Fixture::new();
         let r = f.request_at(1, Step::Face);
         let (mut state, _) = State::new(&f.ctx, r);
+        state.auto = false;
         let year = state.birth_year.expect("a year");
         let rule = match state.expected {
             Background::Red => format!("Latar merah (tahun lahir ganjil: {year})"),
@@ -957,9 +1121,13 @@ mod tests {
             ui.find("Kamera: Rekam simulated face camera · - bingkai/detik")
                 .is_ok()
         );
-        assert!(ui.find("Warna latar").is_ok());
+        assert!(ui.find("Satu wajah terlihat.").is_ok());
         assert!(ui.find("Mutu foto: ").is_err(), "exact text only");
-        let quality = state.checks.as_ref().map(|c| c.quality).unwrap_or_default();
+        let quality = state
+            .checks
+            .as_ref()
+            .map(|c| c.assessment.score)
+            .unwrap_or_default();
         assert!(ui.find(format!("Mutu foto: {quality} dari 100")).is_ok());
         ui.click("Ambil foto [Spasi]").expect("capture button");
         let messages: Vec<Message> = ui.into_messages().collect();
