@@ -1,6 +1,7 @@
 //! The `rekam` command: the kiosk by default, plus administration commands.
 
 mod batch_cli;
+mod quality_cli;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -170,6 +171,13 @@ enum Command {
     /// Run simulated applicants through the whole recording procedure with simulated devices
     /// (driven through the real drivers), storing real records in a training station; prints a
     /// summary. Needs --data-dir; the station is set up there on first use.
+    /// Check images (or signature strokes) with the capture quality gates: every check, its score
+    /// and the verdict. Exit status 0 when every file is acceptable, 1 when one is not, 2 when one
+    /// cannot be read.
+    Quality {
+        #[command(subcommand)]
+        modality: QualityCommand,
+    },
     SimulateDay {
         /// How many applicants come.
         #[arg(long, default_value_t = 20)]
@@ -184,6 +192,54 @@ enum Command {
         #[arg(long)]
         realtime: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum QualityCommand {
+    /// Face photos (JPEG, PNG): one face, eyes, size, centring, pose, exposure, sharpness, and
+    /// the plain backdrop in the colour of the birth year.
+    Face {
+        /// The applicant's birth year: odd wants a red backdrop, even a blue one. Without it,
+        /// red or blue passes.
+        #[arg(long)]
+        born: Option<i32>,
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Grey 500 ppi fingerprint images: one finger, or a slap with --slap.
+    Finger {
+        /// The image is a four-finger slap of this hand, or both thumbs: right, left, thumbs.
+        #[arg(long)]
+        slap: Option<SlapArg>,
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Near-infrared eye images: an eye present, focused, the iris not covered.
+    Iris {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Signature strokes as the station stores them (JSON): not empty, enough ink, not a dot
+    /// or a line, within the pad.
+    Signature {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SlapArg {
+    Right,
+    Left,
+    Thumbs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -418,6 +474,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::StationKey => batch_cli::station_key(&paths, lang),
         Command::SimulateDay { .. } => unreachable!("handled above"),
+        Command::Quality { modality } => {
+            use rekam::capture::file::Subject;
+            use rekam_fingerprint::{CaptureMode, Hand};
+            let (subject, json, files) = match modality {
+                QualityCommand::Face { born, json, files } => (Subject::Face { born }, json, files),
+                QualityCommand::Finger { slap, json, files } => {
+                    let slap = slap.map(|s| match s {
+                        SlapArg::Right => CaptureMode::slap(Hand::Right),
+                        SlapArg::Left => CaptureMode::slap(Hand::Left),
+                        SlapArg::Thumbs => CaptureMode::TwoThumbs,
+                    });
+                    (Subject::Finger { slap }, json, files)
+                }
+                QualityCommand::Iris { json, files } => (Subject::Iris, json, files),
+                QualityCommand::Signature { json, files } => (Subject::Signature, json, files),
+            };
+            Ok(quality_cli::run(subject, &files, json, lang))
+        }
         Command::Audit {
             command: AuditCommand::Verify { json },
         } => {

@@ -6,6 +6,7 @@
 //! face checks, NFIQ 2-like finger quality) build on them.
 
 pub mod face;
+pub mod file;
 pub mod finger;
 pub mod iris;
 pub mod policy;

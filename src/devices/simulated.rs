@@ -21,8 +21,10 @@ use rekam_signature::{Pad, PadConfig, PadEvent, Signature, StrokeBuilder};
 use rekam_smartcard::{ApplicantCard, OfficerCard, OfficerRole, VirtualCard};
 use serialport::{SerialPort, TTYPort};
 
-use crate::simulate::{Applicant, Recorder};
-use crate::workflow::CaptureContent;
+use crate::capture::policy::{AutoCapture, Decision, QualitySettings, Step, Thresholds};
+use crate::capture::quality::Assessment;
+use crate::simulate::{Applicant, Gated, Recorder};
+use crate::workflow::{CaptureContent, Modality};
 
 /// The simulated devices of a training station, as a [`Recorder`] for `rekam simulate-day`.
 #[derive(Debug)]
@@ -31,6 +33,8 @@ pub struct SimulatedStation {
     pad_rate_hz: f64,
     realtime: bool,
     signings: u64,
+    /// The auto-capture policy's limits, as a station's settings give them.
+    quality: QualitySettings,
 }
 
 impl SimulatedStation {
@@ -40,6 +44,7 @@ impl SimulatedStation {
             pad_rate_hz: if realtime { pad_sim::SAMPLE_HZ } else { 4000.0 },
             realtime,
             signings: 0,
+            quality: QualitySettings::default(),
         }
     }
 
@@ -63,6 +68,39 @@ fn grab(camera: &mut SimulatedCamera, frames: usize) -> anyhow::Result<RgbImage>
     last.context("the camera gave no frame")
 }
 
+/// Offers what `next` captures to the auto-capture policy, on a simulated clock `interval`
+/// apart, until the policy takes or settles on one: what the capture screens do with a live
+/// device. Returns it with the best frame's score and every decision.
+fn gate<T: Clone>(
+    modality: Modality,
+    limits: Thresholds,
+    interval: Duration,
+    mut next: impl FnMut() -> anyhow::Result<(Assessment, T)>,
+) -> anyhow::Result<(T, u8, Vec<Decision>)> {
+    let t0 = Instant::now();
+    let mut policy = AutoCapture::new(modality, limits, t0);
+    let mut decisions = Vec::new();
+    // Enough frames for every attempt to time out, and then some.
+    let per_attempt = limits.timeout().as_millis() / interval.as_millis().max(1) + 2;
+    let cap = per_attempt * u128::from(limits.max_attempts.max(1)) + 2;
+    let mut at = t0;
+    for _ in 0..cap {
+        let (assessment, frame) = next()?;
+        match policy.offer(assessment, frame, at) {
+            Step::Continue => {}
+            Step::Retry(d) => decisions.push(d),
+            Step::Take(frame, d) | Step::Settle(Some(frame), d) => {
+                let score = d.best.as_ref().map_or(0, |b| b.score);
+                decisions.push(d);
+                return Ok((frame, score, decisions));
+            }
+            Step::Settle(None, _) => break,
+        }
+        at += interval;
+    }
+    bail!("the {} auto-capture policy took nothing", modality.code())
+}
+
 fn encoded(image: impl Into<image::DynamicImage>, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
     let mut out = Cursor::new(Vec::new());
     image.into().write_to(&mut out, format)?;
@@ -70,23 +108,38 @@ fn encoded(image: impl Into<image::DynamicImage>, format: ImageFormat) -> anyhow
 }
 
 impl Recorder for SimulatedStation {
-    fn face(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent> {
+    fn face(&mut self, a: &Applicant) -> anyhow::Result<Gated> {
         let config = CameraConfig::face(0);
-        let background = Background::for_birth_year(a.biodata.birth_date.year());
+        let born = a.biodata.birth_date.year();
+        let background = Background::for_birth_year(born);
         let mut camera =
             SimulatedCamera::face(&config, background, a.person, self.camera_options())?;
-        let frame = grab(&mut camera, 3)?;
-        let (width, height) = frame.dimensions();
-        Ok(CaptureContent::Data {
-            format: "jpeg".into(),
-            width,
-            height,
-            quality: None,
-            bytes: encoded(frame, ImageFormat::Jpeg)?,
+        let (taken, score, decisions) = gate(
+            Modality::Face,
+            self.quality.face,
+            config.frame_interval(),
+            || {
+                let frame = grab(&mut camera, 1)?;
+                let face = crate::capture::face::assess(&frame, Some(born))?;
+                Ok((face.assessment.clone(), Arc::new((frame, face))))
+            },
+        )?;
+        let (frame, face) = &*taken;
+        let bytes = crate::capture::face::token_jpeg(frame, face)
+            .context("the photo the policy kept has no face")??;
+        Ok(Gated {
+            content: CaptureContent::Data {
+                format: "jpeg".into(),
+                width: crate::capture::face::assess::TOKEN_WIDTH,
+                height: crate::capture::face::assess::TOKEN_HEIGHT,
+                quality: Some(score),
+                bytes,
+            },
+            decisions,
         })
     }
 
-    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, CaptureContent)>> {
+    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, Gated)>> {
         let person = Arc::new(SyntheticPerson::new(a.person));
         let config = if self.realtime {
             SimConfig::default()
@@ -110,32 +163,45 @@ impl Recorder for SimulatedStation {
                     .context("the scanner's image has the wrong size")?;
                 Ok((
                     finger.position(),
-                    CaptureContent::Data {
-                        format: "png".into(),
-                        width: c.width,
-                        height: c.height,
-                        quality: None,
-                        bytes: encoded(image, ImageFormat::Png)?,
+                    Gated {
+                        content: CaptureContent::Data {
+                            format: "png".into(),
+                            width: c.width,
+                            height: c.height,
+                            quality: None,
+                            bytes: encoded(image, ImageFormat::Png)?,
+                        },
+                        decisions: Vec::new(),
                     },
                 ))
             })
             .collect()
     }
 
-    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<CaptureContent> {
+    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<Gated> {
         let config = CameraConfig::iris(2);
         let eye = if position == 1 { Eye::Right } else { Eye::Left };
         let mut camera = SimulatedCamera::iris(&config, eye, a.person, self.camera_options())?;
-        let frame = grab(&mut camera, 2)?;
-        // A near-infrared camera sees in grey; keep one channel.
-        let gray = image::DynamicImage::ImageRgb8(frame).into_luma8();
+        let (gray, score, decisions) = gate(
+            Modality::Iris,
+            self.quality.iris,
+            config.frame_interval(),
+            || {
+                // A near-infrared camera sees in grey; keep one channel.
+                let gray = crate::capture::iris::to_gray(&grab(&mut camera, 1)?);
+                Ok((crate::capture::iris::assess(&gray), gray))
+            },
+        )?;
         let (width, height) = gray.dimensions();
-        Ok(CaptureContent::Data {
-            format: "png".into(),
-            width,
-            height,
-            quality: None,
-            bytes: encoded(gray, ImageFormat::Png)?,
+        Ok(Gated {
+            content: CaptureContent::Data {
+                format: "png".into(),
+                width,
+                height,
+                quality: Some(score),
+                bytes: encoded(gray, ImageFormat::Png)?,
+            },
+            decisions,
         })
     }
 
@@ -164,15 +230,31 @@ impl Recorder for SimulatedStation {
         Ok(rekam_smartcard::officer::login(&mut card, PIN)?.officer_id)
     }
 
-    fn signature(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent> {
-        self.signings += 1;
-        let sig = sign_on_simulated_pad(a.person, self.signings, self.pad_rate_hz)?;
-        Ok(CaptureContent::Data {
-            format: "isdv4-strokes-json".into(),
-            width: u32::from(sig.pad.max_x),
-            height: u32::from(sig.pad.max_y),
-            quality: None,
-            bytes: serde_json::to_vec(&sig)?,
+    fn signature(&mut self, a: &Applicant) -> anyhow::Result<Gated> {
+        // Each signing is one attempt: a signature that fails its checks is signed again.
+        let limits = self.quality.signature;
+        let (bytes, score, decisions) =
+            gate(Modality::Signature, limits, limits.timeout(), || {
+                self.signings += 1;
+                let sig = sign_on_simulated_pad(a.person, self.signings, self.pad_rate_hz)?;
+                let bytes = serde_json::to_vec(&sig)?;
+                let strokes = crate::capture::signature::parse("isdv4-strokes-json", &bytes)
+                    .context("the pad's signature does not read back")?;
+                Ok((
+                    crate::capture::signature::assess(&strokes),
+                    (bytes, sig.pad),
+                ))
+            })?;
+        let (bytes, pad) = bytes;
+        Ok(Gated {
+            content: CaptureContent::Data {
+                format: "isdv4-strokes-json".into(),
+                width: u32::from(pad.max_x),
+                height: u32::from(pad.max_y),
+                quality: Some(score),
+                bytes,
+            },
+            decisions,
         })
     }
 }

@@ -30,14 +30,22 @@ const SIM_SUPERVISOR: &str = "kasi-latihan";
 const SIM_OPERATOR: &str = "operator-latihan";
 const SIM_KECAMATAN: &str = "331301";
 
+/// A capture that went through its quality gate: what to store (its quality the gate's score)
+/// and the auto-capture policy's decisions that chose it, to store with it.
+#[derive(Debug, Clone)]
+pub struct Gated {
+    pub content: CaptureContent,
+    pub decisions: Vec<crate::capture::policy::Decision>,
+}
+
 /// What records the biometrics of a simulated applicant.
 pub trait Recorder {
-    fn face(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent>;
+    fn face(&mut self, a: &Applicant) -> anyhow::Result<Gated>;
     /// All ten fingers, by position (1-10).
-    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, CaptureContent)>>;
+    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, Gated)>>;
     /// `position`: 1 right eye, 2 left eye.
-    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<CaptureContent>;
-    fn signature(&mut self, a: &Applicant) -> anyhow::Result<CaptureContent>;
+    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<Gated>;
+    fn signature(&mut self, a: &Applicant) -> anyhow::Result<Gated>;
     /// Reads the NIK and name from the applicant's existing KTP-el (replacements, changes).
     fn old_card(&mut self, a: &Applicant) -> anyhow::Result<(String, String)>;
     /// The officer logs in with an officer card and PIN; returns the id on the card.
@@ -67,6 +75,9 @@ pub struct DaySummary {
     /// Real time the simulated devices took per modality, and how many captures.
     pub device_time: BTreeMap<Modality, (u32, Duration)>,
     pub stored_bytes: u64,
+    /// Per modality: captures that passed their quality gate, captures kept as the best of
+    /// their attempts (with a note), and the policy's decisions stored.
+    pub quality: BTreeMap<Modality, (u32, u32, u32)>,
     /// Existing cards read for replacement and change requests.
     pub cards_read: u32,
     /// Officer id read from the operator's card at the start of the day.
@@ -174,6 +185,29 @@ impl Day<'_> {
         Ok(())
     }
 
+    /// Stores a gated capture with the policy's decisions about it.
+    fn store_gated(
+        &mut self,
+        request: i64,
+        modality: Modality,
+        position: u8,
+        gated: Gated,
+    ) -> anyhow::Result<()> {
+        use crate::capture::policy::Outcome;
+        let entry = self.summary.quality.entry(modality).or_insert((0, 0, 0));
+        match gated.decisions.last().map(|d| d.outcome) {
+            Some(Outcome::Accepted) => entry.0 += 1,
+            Some(_) => entry.1 += 1,
+            None => {}
+        }
+        entry.2 += gated.decisions.len() as u32;
+        for decision in &gated.decisions {
+            self.store
+                .record_decision(self.op, request, position, decision)?;
+        }
+        self.store_capture(request, capture(modality, position, gated.content))
+    }
+
     fn timed<T>(
         &mut self,
         modality: Modality,
@@ -243,36 +277,54 @@ impl Day<'_> {
         self.store.begin_recording(self.op, request)?;
 
         let face = self.timed(Modality::Face, 1, || devices.face(a))?;
-        self.store_capture(request, capture(Modality::Face, 0, face))?;
+        self.store_gated(request, Modality::Face, 0, face)?;
         self.spend(Step::Face);
         self.store.complete_capture_step(self.op, request)?;
 
         let fingers = self.timed(Modality::Finger, 10, || devices.fingers(a))?;
-        for (position, content) in fingers {
-            let content = match a.finger_exception {
-                Some((f, kind, why)) if f == position => exception(kind, why),
-                _ => content,
-            };
-            self.store_capture(request, capture(Modality::Finger, position, content))?;
+        for (position, gated) in fingers {
+            match a.finger_exception {
+                Some((f, kind, why)) if f == position => {
+                    self.store_capture(
+                        request,
+                        capture(Modality::Finger, position, exception(kind, why)),
+                    )?;
+                }
+                _ => self.store_gated(request, Modality::Finger, position, gated)?,
+            }
         }
         self.spend(Step::Fingerprints);
         self.store.complete_capture_step(self.op, request)?;
 
         for position in [1, 2] {
-            let content = match a.iris_exception {
-                Some((eye, kind, why)) if eye == position => exception(kind, why),
-                _ => self.timed(Modality::Iris, 1, || devices.iris(a, position))?,
-            };
-            self.store_capture(request, capture(Modality::Iris, position, content))?;
+            match a.iris_exception {
+                Some((eye, kind, why)) if eye == position => {
+                    self.store_capture(
+                        request,
+                        capture(Modality::Iris, position, exception(kind, why)),
+                    )?;
+                }
+                _ => {
+                    let gated = self.timed(Modality::Iris, 1, || devices.iris(a, position))?;
+                    self.store_gated(request, Modality::Iris, position, gated)?;
+                }
+            }
         }
         self.spend(Step::Iris);
         self.store.complete_capture_step(self.op, request)?;
 
-        let content = match a.signature_exception {
-            Some((kind, why)) => exception(kind, why),
-            None => self.timed(Modality::Signature, 1, || devices.signature(a))?,
-        };
-        self.store_capture(request, capture(Modality::Signature, 0, content))?;
+        match a.signature_exception {
+            Some((kind, why)) => {
+                self.store_capture(
+                    request,
+                    capture(Modality::Signature, 0, exception(kind, why)),
+                )?;
+            }
+            None => {
+                let gated = self.timed(Modality::Signature, 1, || devices.signature(a))?;
+                self.store_gated(request, Modality::Signature, 0, gated)?;
+            }
+        }
         self.spend(Step::Signature);
         self.store.complete_capture_step(self.op, request)?;
 
@@ -387,6 +439,16 @@ impl DaySummary {
                 "  - {}: {}\n",
                 crate::workflow::capture_name(*m, *p, lang),
                 k.localize(lang)
+            ));
+        }
+        out.push_str(l(
+            "\nGerbang mutu (lolos / terbaik dari percobaan, dengan catatan / keputusan):\n",
+            "\nQuality gates (passed / best of the attempts, with a note / decisions):\n",
+        ));
+        for (m, (passed, settled, decisions)) in &self.quality {
+            out.push_str(&format!(
+                "  {:<14} {passed:>5} / {settled:>3} / {decisions:>5}\n",
+                m.localize(lang)
             ));
         }
         out.push_str(l(
