@@ -26,7 +26,8 @@ use iced::{Alignment, Element, Length, Subscription, Task};
 use rekam_camera::{CameraRole, Eye};
 
 use super::{Action, Nav};
-use crate::capture::iris::{self as checks, IrisCheck, IrisChecks};
+use crate::capture::iris as checks;
+use crate::capture::quality::{Assessment, Finding};
 use crate::devices::live::{self, Scene};
 use crate::lang::Localize;
 use crate::ui::app::Ctx;
@@ -64,7 +65,7 @@ pub struct State {
     link: Link,
     problem: Option<DeviceProblem>,
     preview: Option<Preview>,
-    checks: Option<IrisChecks>,
+    checks: Option<Assessment>,
     checking: bool,
     passing_since: Option<Instant>,
     exception: Option<ExceptionForm>,
@@ -87,7 +88,7 @@ enum Phase {
 pub struct IrisStill {
     pub gray: Arc<GrayImage>,
     pub handle: image::Handle,
-    pub checks: IrisChecks,
+    pub checks: Assessment,
 }
 
 /// What was stored for one eye.
@@ -112,7 +113,7 @@ pub enum Message {
     /// The checks of a frame taken at `at`.
     Checked {
         at: Instant,
-        checks: Result<IrisChecks, Failure>,
+        checks: Result<Assessment, Failure>,
     },
     Capture,
     Taken(Result<IrisStill, Failure>),
@@ -267,13 +268,13 @@ impl State {
         self.checking = true;
         Action::Run(Task::perform(
             off_thread("rekam-iris-check", move || {
-                checks::check(&checks::to_gray(&rgb))
+                checks::assess(&checks::to_gray(&rgb))
             }),
             move |checks| Message::Checked { at, checks },
         ))
     }
 
-    fn checked(&mut self, at: Instant, checks: Result<IrisChecks, Failure>) -> Action<Message> {
+    fn checked(&mut self, at: Instant, checks: Result<Assessment, Failure>) -> Action<Message> {
         self.checking = false;
         if !self.previewing() {
             return Action::None;
@@ -286,7 +287,7 @@ impl State {
                 return Action::None;
             }
         };
-        let pass = checks.all_pass;
+        let pass = checks.acceptable;
         self.checks = Some(checks);
         if !pass {
             self.passing_since = None;
@@ -344,7 +345,7 @@ impl State {
         if self.exception.is_some() {
             return Action::None;
         }
-        let (gray, quality) = (still.gray.clone(), still.checks.quality);
+        let (gray, quality) = (still.gray.clone(), still.checks.score);
         let still = still.clone();
         let store = self.store_task(ctx, move || {
             let bytes = checks::encode_png(&gray)?;
@@ -606,7 +607,7 @@ impl State {
         column(lines).spacing(4).into()
     }
 
-    fn current_checks(&self) -> Option<&IrisChecks> {
+    fn current_checks(&self) -> Option<&Assessment> {
         match &self.phase {
             Phase::Still(s) => Some(&s.checks),
             Phase::Live | Phase::Taking => self.checks.as_ref(),
@@ -622,33 +623,43 @@ impl State {
                 .style(theme::muted)
                 .into();
         };
-        let bar = progress_bar(0.0..=100.0, f32::from(checks.quality))
+        let bar = progress_bar(0.0..=100.0, f32::from(checks.score))
             .girth(14)
             .length(Length::Fixed(320.0))
-            .style(if checks.all_pass {
+            .style(if checks.acceptable {
                 progress_bar::success
             } else {
                 progress_bar::danger
             });
-        let lines = checks.checks.iter().map(|c| {
-            let (name, value) = describe(c, tr);
-            let (state, tone) = if c.pass {
+        // Without an eye the checks that need one were not measured: no value to show.
+        let eye = checks.get("eye_present").is_some_and(|f| f.pass);
+        let lines = checks.findings.iter().map(|f| {
+            let (state, tone) = if f.pass {
                 (tr.t("iris.pass"), Tone::Good)
             } else {
                 (tr.t("iris.fail"), Tone::Bad)
             };
-            row![
-                text(state).size(theme::BODY).style(theme::tone_text(tone)),
-                text(name).size(theme::BODY),
-                text(value).size(theme::SMALL).style(theme::muted),
+            let measured = eye || matches!(f.check.as_str(), "contrast" | "eye_present");
+            column![
+                row![
+                    text(state).size(theme::BODY).style(theme::tone_text(tone)),
+                    text(f.message(tr.lang()).to_owned())
+                        .size(theme::BODY)
+                        .width(Length::Fill),
+                ]
+                .spacing(10),
             ]
-            .spacing(10)
-            .align_y(Alignment::Center)
+            .push(
+                describe(f, tr)
+                    .filter(|_| measured)
+                    .map(|d| text(d).size(theme::SMALL).style(theme::muted)),
+            )
+            .spacing(2)
             .into()
         });
         column![
             row![
-                text(tr.f("iris.quality", &[("quality", &checks.quality)])).size(theme::BODY),
+                text(tr.f("iris.quality", &[("quality", &checks.score)])).size(theme::BODY),
                 bar
             ]
             .spacing(10)
@@ -879,28 +890,33 @@ fn key_button<'a>(label: String, message: Option<Message>, primary: bool) -> Ele
         .into()
 }
 
-/// The name of a check and its measured value, in words.
-fn describe(c: &checks::Check, tr: Tr) -> (String, String) {
-    let v = format!("{:.0}", c.value);
-    match c.kind {
-        IrisCheck::Sharpness => (
+/// What a finding measured, in words, when its sentence does not already say it.
+fn describe(f: &Finding, tr: Tr) -> Option<String> {
+    let v = format!("{:.0}", f.value);
+    match f.check.as_str() {
+        "focus" => Some(format!(
+            "{}: {}",
             tr.t("iris.check_sharpness"),
-            tr.f("iris.value_sharpness", &[("value", &v)]),
-        ),
-        IrisCheck::Contrast => (
+            tr.f("iris.value_sharpness", &[("value", &v)])
+        )),
+        "contrast" => Some(format!(
+            "{}: {}",
             tr.t("iris.check_contrast"),
-            tr.f("iris.value_contrast", &[("value", &v)]),
-        ),
-        IrisCheck::Pupil => (
+            tr.f("iris.value_contrast", &[("value", &v)])
+        )),
+        "eye_present" => Some(tr.f("iris.value_pupil", &[("value", &v)])),
+        "centring" => Some(format!(
+            "{}: {:.0} %",
             tr.t("iris.check_pupil"),
-            tr.f("iris.value_pupil", &[("value", &v)]),
-        ),
+            100.0 * f.value
+        )),
+        _ => None,
     }
 }
 
 /// Builds the still (grey to RGBA for the screen), off the UI thread.
 fn take(gray: &GrayImage) -> IrisStill {
-    let checks = checks::check(gray);
+    let checks = checks::assess(gray);
     let (w, h) = gray.dimensions();
     let rgba: Vec<u8> = gray
         .pixels()
@@ -979,7 +995,7 @@ mod tests {
 
         frame(&mut state, &f, Instant::now(), 0.0);
         let checks = state.checks.clone().expect("checked");
-        assert!(checks.all_pass, "{checks:?}");
+        assert!(checks.acceptable, "{checks:?}");
         send(&mut state, &f, Message::Capture);
         assert!(matches!(state.phase, Phase::Still(_)), "{:?}", state.phase);
         assert_eq!(recipes(&state, &f.ctx), 0, "the camera stops on the still");
@@ -1077,12 +1093,19 @@ mod tests {
         }
         assert!(matches!(state.phase, Phase::Live));
         let checks = state.checks.clone().expect("checked");
-        assert!(!checks.all_pass);
-        assert!(checks.quality <= 40);
-        assert!(checks.get(IrisCheck::Sharpness).is_some_and(|c| !c.pass));
+        assert!(!checks.acceptable);
+        assert!(checks.score <= 40);
+        assert!(checks.get("focus").is_some_and(|c| !c.pass));
         let mut ui = simulator(state.view(&f.ctx));
-        assert!(ui.find(format!("Mutu {}", checks.quality)).is_ok());
+        assert!(ui.find(format!("Mutu {}", checks.score)).is_ok());
         assert!(ui.find("Belum sesuai").is_ok());
+        // The operator reads what is wrong and what to do.
+        assert!(
+            ui.find(
+                "Iris buram: minta pemohon diam dan mengatur jarak ke kamera sampai gambar tajam."
+            )
+            .is_ok()
+        );
         drop(ui);
 
         for n in 4..7u64 {
