@@ -423,8 +423,8 @@ pub fn judge(m: &SignatureMeasurements) -> Assessment {
             false,
             0.0,
             m.spread,
-            "Tanda tangan hanya berupa titik: minta pemohon menandatangani ulang dengan tanda              tangan lengkap.",
-            "The signature is only a dot: ask the applicant to sign again with the full              signature.",
+            "Tanda tangan hanya berupa titik: minta pemohon menandatangani ulang dengan tanda tangan lengkap.",
+            "The signature is only a dot: ask the applicant to sign again with the full signature.",
         )
     } else if line {
         Finding::new(
@@ -432,8 +432,8 @@ pub fn judge(m: &SignatureMeasurements) -> Assessment {
             false,
             graded(false, m.spread, 0.0, MIN_SPREAD, 0.0),
             m.spread,
-            "Tanda tangan hanya berupa satu garis: minta pemohon menandatangani ulang dengan              tanda tangan lengkap seperti biasa.",
-            "The signature is only a single line: ask the applicant to sign again with the full              usual signature.",
+            "Tanda tangan hanya berupa satu garis: minta pemohon menandatangani ulang dengan tanda tangan lengkap seperti biasa.",
+            "The signature is only a single line: ask the applicant to sign again with the full usual signature.",
         )
     } else {
         Finding::new(
@@ -454,8 +454,8 @@ pub fn judge(m: &SignatureMeasurements) -> Assessment {
             false,
             0.0,
             share,
-            "Sebagian tanda tangan berada di luar area pad: minta pemohon menandatangani ulang              di dalam kotak.",
-            "Part of the signature is outside the pad's area: ask the applicant to sign again              inside the box.",
+            "Sebagian tanda tangan berada di luar area pad: minta pemohon menandatangani ulang di dalam kotak.",
+            "Part of the signature is outside the pad's area: ask the applicant to sign again inside the box.",
         )
     } else if edge_share > MAX_ON_EDGE {
         Finding::new(
@@ -463,8 +463,8 @@ pub fn judge(m: &SignatureMeasurements) -> Assessment {
             false,
             graded(false, edge_share, 4.0 * MAX_ON_EDGE, MAX_ON_EDGE, 0.0),
             share,
-            "Tanda tangan terpotong di tepi pad: minta pemohon menandatangani ulang di tengah              kotak, lebih kecil bila perlu.",
-            "The signature is cut at the pad's edge: ask the applicant to sign again in the              middle of the box, smaller if need be.",
+            "Tanda tangan terpotong di tepi pad: minta pemohon menandatangani ulang di tengah kotak, lebih kecil bila perlu.",
+            "The signature is cut at the pad's edge: ask the applicant to sign again in the middle of the box, smaller if need be.",
         )
     } else {
         Finding::new(

@@ -3,11 +3,15 @@
 //! The right eye (ISO position 1) comes first, then the left (position 2). For each, the iris
 //! camera runs (as a subscription) while the live preview is shown; every preview frame is
 //! checked on a thread of its own ([`crate::capture::iris`], one check at a time) and the
-//! quality bar follows it. The picture is taken with Space, or by itself once every check has
-//! passed for [`AUTO_AFTER`] when automatic capture is on; Enter accepts it (stored at once as
-//! a grey PNG, a new attempt), R retakes it. An eye that cannot be imaged gets an exception
-//! instead (E: a kind chosen with 1-5 and a reason that may not be empty). Once both eyes are
-//! stored the step is completed and the root opens the next one.
+//! quality bar follows it. The picture is taken with Space, or, when automatic capture is on,
+//! by the auto-capture policy ([`crate::capture::policy`], limits from `[quality.iris]`, one
+//! policy per eye): it takes the first frame that passes at its score, starts another attempt
+//! when one times out (telling the operator what failed), and after the last keeps the best
+//! frame of all with a note. Enter accepts the picture (stored at once as a grey PNG, a new
+//! attempt, with the eye's decisions and their scores), R retakes it. An eye that cannot be
+//! imaged gets an exception instead (E: a kind chosen with 1-5 and a reason that may not be
+//! empty; the eye's decisions so far are stored with it). Once both eyes are stored the step
+//! is completed and the root opens the next one.
 //!
 //! Phases per eye: `Live` → `Taking` → `Still` → `Saving` → next eye (or `Completing`); the
 //! exception form can be opened from `Live` and `Still`, and stops the camera while open. A
@@ -15,7 +19,7 @@
 //! retry.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ::image::GrayImage;
 use iced::keyboard::{Key, Modifiers, key::Named};
@@ -27,6 +31,8 @@ use rekam_camera::{CameraRole, Eye};
 
 use super::{Action, Nav};
 use crate::capture::iris as checks;
+use crate::capture::policy::Step as Policy;
+use crate::capture::policy::{AutoCapture, Decision, Outcome};
 use crate::capture::quality::{Assessment, Finding};
 use crate::devices::live::{self, Scene};
 use crate::lang::Localize;
@@ -43,8 +49,6 @@ use crate::workflow::{
     CaptureContent, CaptureInput, ExceptionKind, Modality, RequestView, Step, capture_name,
 };
 
-/// How long every check must pass before the picture is taken automatically.
-pub const AUTO_AFTER: Duration = Duration::from_secs(1);
 /// Height of the live preview on the operator's screen, pixels.
 const PREVIEW_HEIGHT: f32 = 400.0;
 /// The id of the exception reason field.
@@ -67,7 +71,12 @@ pub struct State {
     preview: Option<Preview>,
     checks: Option<Assessment>,
     checking: bool,
-    passing_since: Option<Instant>,
+    /// The auto-capture policy of the current eye.
+    policy: AutoCapture<Arc<GrayImage>>,
+    /// The current eye's decisions not stored yet (stored with its image or exception).
+    decisions: Vec<Decision>,
+    /// The current eye's last attempt that timed out, with its best frame's first problem.
+    retry: Option<Decision>,
     exception: Option<ExceptionForm>,
     error: Option<Failure>,
 }
@@ -89,6 +98,8 @@ pub struct IrisStill {
     pub gray: Arc<GrayImage>,
     pub handle: image::Handle,
     pub checks: Assessment,
+    /// Kept by the policy as the best of its attempts, not because it passed.
+    pub settled: bool,
 }
 
 /// What was stored for one eye.
@@ -110,10 +121,11 @@ struct ExceptionForm {
 #[derive(Debug, Clone)]
 pub enum Message {
     Camera(CameraUpdate),
-    /// The checks of a frame taken at `at`.
+    /// The checks of a frame taken at `at`, with the frame in grey (an error when the thread
+    /// could not run).
     Checked {
         at: Instant,
-        checks: Result<Assessment, Failure>,
+        checks: Result<(Arc<GrayImage>, Assessment), Failure>,
     },
     Capture,
     Taken(Result<IrisStill, Failure>),
@@ -135,7 +147,7 @@ pub enum Message {
 }
 
 impl State {
-    pub fn new(_ctx: &Ctx, request: RequestView) -> (State, Task<Message>) {
+    pub fn new(ctx: &Ctx, request: RequestView) -> (State, Task<Message>) {
         let nik = request.nik.clone().unwrap_or_default();
         // Resuming: eyes stored before keep their capture. When both are there (a redo from
         // review), both are taken again.
@@ -160,7 +172,9 @@ impl State {
             preview: None,
             checks: None,
             checking: false,
-            passing_since: None,
+            policy: AutoCapture::new(Modality::Iris, ctx.settings.quality.iris, Instant::now()),
+            decisions: Vec::new(),
+            retry: None,
             exception: None,
             error: None,
         };
@@ -183,7 +197,8 @@ impl State {
             Message::Accept => self.accept(ctx),
             Message::ToggleAuto => {
                 self.auto = !self.auto;
-                self.passing_since = None;
+                self.policy.restart(Instant::now());
+                self.retry = None;
                 Action::None
             }
             Message::OpenException => self.open_exception(),
@@ -238,9 +253,6 @@ impl State {
                 if matches!(link, Link::Connected(_)) {
                     self.problem = None;
                 }
-                if matches!(link, Link::Lost(_)) {
-                    self.passing_since = None;
-                }
                 self.link = link;
                 Action::None
             }
@@ -268,38 +280,57 @@ impl State {
         self.checking = true;
         Action::Run(Task::perform(
             off_thread("rekam-iris-check", move || {
-                checks::assess(&checks::to_gray(&rgb))
+                let gray = checks::to_gray(&rgb);
+                let assessment = checks::assess(&gray);
+                (Arc::new(gray), assessment)
             }),
             move |checks| Message::Checked { at, checks },
         ))
     }
 
-    fn checked(&mut self, at: Instant, checks: Result<Assessment, Failure>) -> Action<Message> {
+    fn checked(
+        &mut self,
+        at: Instant,
+        checks: Result<(Arc<GrayImage>, Assessment), Failure>,
+    ) -> Action<Message> {
         self.checking = false;
         if !self.previewing() {
             return Action::None;
         }
-        let checks = match checks {
+        let (gray, checks) = match checks {
             Ok(c) => c,
             Err(e) => {
+                // The next frame is checked again; meanwhile the operator sees why.
                 self.error = Some(e);
-                self.passing_since = None;
                 return Action::None;
             }
         };
-        let pass = checks.acceptable;
-        self.checks = Some(checks);
-        if !pass {
-            self.passing_since = None;
+        self.checks = Some(checks.clone());
+        if !self.auto {
             return Action::None;
         }
-        let since = *self.passing_since.get_or_insert(at);
-        if self.auto && at.saturating_duration_since(since) >= AUTO_AFTER {
-            return self.capture();
+        match self.policy.offer(checks, gray, at) {
+            Policy::Continue => Action::None,
+            Policy::Retry(decision) => {
+                self.retry = Some(decision.clone());
+                self.decisions.push(decision);
+                Action::None
+            }
+            Policy::Take(gray, decision) => {
+                self.decisions.push(decision);
+                self.take_frame(gray, false)
+            }
+            Policy::Settle(gray, decision) => {
+                self.decisions.push(decision);
+                match gray {
+                    Some(gray) => self.take_frame(gray, true),
+                    None => Action::None,
+                }
+            }
         }
-        Action::None
     }
 
+    /// The operator's Space: the latest frame, whatever its checks.
     fn capture(&mut self) -> Action<Message> {
         if !self.previewing() {
             return Action::None;
@@ -307,11 +338,30 @@ impl State {
         let Some(preview) = &self.preview else {
             return Action::None;
         };
+        let rgb = preview.rgb.clone();
+        self.decisions.push(Decision {
+            modality: Modality::Iris,
+            attempt: self.policy.attempt(),
+            outcome: Outcome::Operator,
+            frames: self.policy.frames(),
+            best: self.checks.clone(),
+        });
         self.phase = Phase::Taking;
         self.error = None;
-        let rgb = preview.rgb.clone();
         Action::Run(Task::perform(
-            off_thread("rekam-iris-take", move || take(&checks::to_gray(&rgb))),
+            off_thread("rekam-iris-take", move || {
+                take(&Arc::new(checks::to_gray(&rgb)), false)
+            }),
+            Message::Taken,
+        ))
+    }
+
+    /// Takes a frame the policy chose (`settled`: the best of all attempts, with a note).
+    fn take_frame(&mut self, gray: Arc<GrayImage>, settled: bool) -> Action<Message> {
+        self.phase = Phase::Taking;
+        self.error = None;
+        Action::Run(Task::perform(
+            off_thread("rekam-iris-take", move || take(&gray, settled)),
             Message::Taken,
         ))
     }
@@ -332,7 +382,8 @@ impl State {
 
     fn back_to_live(&mut self) {
         self.phase = Phase::Live;
-        self.passing_since = None;
+        self.policy.restart(Instant::now());
+        self.retry = None;
         self.checks = None;
         self.preview = None;
         self.link = Link::Opening;
@@ -374,7 +425,6 @@ impl State {
             return Action::None;
         }
         self.exception = Some(ExceptionForm::default());
-        self.passing_since = None;
         Action::Run(iced::widget::operation::focus(REASON_ID))
     }
 
@@ -413,7 +463,8 @@ impl State {
     }
 
     /// Prepares the content off the UI thread (PNG encoding) and stores it for the current
-    /// position; `None` (with the error shown) when there is no store or no user.
+    /// position with the eye's pending decisions; `None` (with the error shown) when there is
+    /// no store or no user.
     fn store_task(
         &mut self,
         ctx: &Ctx,
@@ -428,6 +479,7 @@ impl State {
         };
         self.error = None;
         let (request, position) = (self.request.id, self.position);
+        let decisions = self.decisions.clone();
         Some(Task::perform(
             async move {
                 let (content, stored) = off_thread("rekam-iris-encode", content).await??;
@@ -438,6 +490,10 @@ impl State {
                         content,
                     };
                     store.add_capture(&user, request, &input)?;
+                    // After the capture: a refused capture leaves no decisions about it.
+                    for decision in &decisions {
+                        store.record_decision(&user, request, position, decision)?;
+                    }
                     Ok(stored)
                 })
                 .await
@@ -467,6 +523,8 @@ impl State {
             }
         };
         self.exception = None;
+        // Stored with the eye: the next eye starts its own.
+        self.decisions.clear();
         if let Some(slot) = POSITIONS
             .iter()
             .position(|p| *p == position)
@@ -558,6 +616,7 @@ impl State {
                         .size(22)
                         .text_size(theme::BODY),
                 )
+                .push(self.policy_view(tr))
                 .push(self.actions(tr)),
         };
         let side = side
@@ -670,6 +729,45 @@ impl State {
         .into()
     }
 
+    /// What the auto-capture policy is doing: its limits, the attempt, and why the last one
+    /// timed out.
+    fn policy_view<'a>(&'a self, tr: Tr) -> Element<'a, Message> {
+        let limits = self.policy.limits();
+        let hint = text(tr.f(
+            "iris.auto_hint",
+            &[
+                ("score", &limits.accept_score),
+                ("seconds", &limits.timeout_secs),
+                ("attempts", &limits.max_attempts),
+            ],
+        ))
+        .size(theme::SMALL)
+        .style(theme::muted);
+        let retry = self
+            .retry
+            .as_ref()
+            .filter(|_| self.previewing() && self.auto)
+            .map(|d| {
+                let problem = d
+                    .best
+                    .as_ref()
+                    .and_then(|b| b.first_problem(tr.lang()))
+                    .map_or_else(|| tr.t("iris.no_frame"), str::to_owned);
+                banner(
+                    Tone::Warning,
+                    tr.f(
+                        "iris.attempt",
+                        &[
+                            ("attempt", &self.policy.attempt()),
+                            ("attempts", &limits.max_attempts),
+                            ("problem", &problem),
+                        ],
+                    ),
+                )
+            });
+        column![hint].push(retry).spacing(6).into()
+    }
+
     fn device_view<'a>(&'a self, tr: Tr) -> Element<'a, Message> {
         let live = self.previewing() || matches!(self.phase, Phase::Taking);
         let status = match (&self.link, live) {
@@ -714,12 +812,20 @@ impl State {
             .spacing(theme::GAP)
             .into(),
             Phase::Taking => text(tr.t("iris.taking")).size(theme::BODY).into(),
-            Phase::Still(_) => row![
-                key_button(tr.t("iris.retake"), Some(Message::Retake), false),
-                key_button(tr.t("iris.accept"), Some(Message::Accept), true),
-                exception,
+            Phase::Still(still) => column![
+                still
+                    .settled
+                    .then(|| banner(Tone::Warning, tr.t("iris.settled"))),
+                (!still.settled && !still.checks.acceptable)
+                    .then(|| banner(Tone::Warning, tr.t("iris.still_not_all_pass"))),
+                row![
+                    key_button(tr.t("iris.retake"), Some(Message::Retake), false),
+                    key_button(tr.t("iris.accept"), Some(Message::Accept), true),
+                    exception,
+                ]
+                .spacing(theme::GAP),
             ]
-            .spacing(theme::GAP)
+            .spacing(8)
             .into(),
             Phase::Saving(_) => text(tr.t("iris.saving")).size(theme::BODY).into(),
             Phase::Completing if self.error.is_some() => {
@@ -915,7 +1021,7 @@ fn describe(f: &Finding, tr: Tr) -> Option<String> {
 }
 
 /// Builds the still (grey to RGBA for the screen), off the UI thread.
-fn take(gray: &GrayImage) -> IrisStill {
+fn take(gray: &Arc<GrayImage>, settled: bool) -> IrisStill {
     let checks = checks::assess(gray);
     let (w, h) = gray.dimensions();
     let rgba: Vec<u8> = gray
@@ -923,9 +1029,10 @@ fn take(gray: &GrayImage) -> IrisStill {
         .flat_map(|p| [p.0[0], p.0[0], p.0[0], 255])
         .collect();
     IrisStill {
-        gray: Arc::new(gray.clone()),
+        gray: gray.clone(),
         handle: image::Handle::from_rgba(w, h, rgba),
         checks,
+        settled,
     }
 }
 
@@ -936,6 +1043,7 @@ mod tests {
     use crate::ui::screen::testing::{Fixture, settle, simulator};
     use iced_test::selector::id;
     use rekam_camera::{CameraConfig, FrameSource, SimOptions, SimulatedCamera};
+    use std::time::Duration;
 
     /// A preview as the camera subscription delivers it: a simulated eye through the real YUYV
     /// decoder; `blur` defocuses it.
@@ -1114,6 +1222,166 @@ mod tests {
         assert!(matches!(state.phase, Phase::Still(_)), "{:?}", state.phase);
     }
 
+    fn tr_id(key: &str) -> String {
+        Tr(Lang::Id).t(key)
+    }
+
+    #[test]
+    fn a_good_eye_is_taken_by_the_policy_and_its_accepted_decision_stored_with_it() {
+        let f = Fixture::new();
+        let r = f.request_at(1, Step::Iris);
+        let id = r.id;
+        let (mut state, _) = State::new(&f.ctx, r);
+        assert_eq!(state.policy.limits(), f.ctx.settings.quality.iris);
+        let mut ui = simulator(state.view(&f.ctx));
+        let limits = state.policy.limits();
+        let hint = Tr(Lang::Id).f(
+            "iris.auto_hint",
+            &[
+                ("score", &limits.accept_score),
+                ("seconds", &limits.timeout_secs),
+                ("attempts", &limits.max_attempts),
+            ],
+        );
+        assert!(ui.find(hint.as_str()).is_ok(), "{hint}");
+        drop(ui);
+
+        frame(&mut state, &f, Instant::now(), 0.0);
+        let Phase::Still(still) = &state.phase else {
+            panic!("not taken: {:?}", state.phase);
+        };
+        assert!(!still.settled && still.checks.acceptable);
+        assert!(still.checks.score >= limits.accept_score);
+        let outcomes: Vec<Outcome> = state.decisions.iter().map(|d| d.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Accepted]);
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(tr_id("iris.settled")).is_err());
+        assert!(ui.find(tr_id("iris.still_not_all_pass")).is_err());
+        drop(ui);
+
+        send(&mut state, &f, Message::Accept);
+        // The left eye starts a policy of its own.
+        assert_eq!(state.position, 2);
+        assert!(state.decisions.is_empty());
+        assert_eq!((state.policy.attempt(), state.policy.frames()), (1, 0));
+        let kept = f.store(move |s| Ok(s.decisions(id)?));
+        assert_eq!(kept.len(), 1);
+        let d = &kept[0];
+        assert_eq!((d.modality, d.position), (Modality::Iris, 1));
+        assert_eq!((d.attempt, d.outcome, d.frames), (1, Outcome::Accepted, 1));
+        assert_eq!(d.acceptable, Some(true));
+        assert_eq!(d.findings.len(), 5);
+        let stored = f.store(move |s| Ok(s.request(id)?.expect("request")));
+        let right = stored
+            .captures
+            .iter()
+            .find(|c| c.modality == Modality::Iris && c.position == 1)
+            .expect("the right eye");
+        assert_eq!(right.quality, d.score);
+    }
+
+    #[test]
+    fn a_blurred_eye_is_retried_then_the_best_is_kept_with_a_note_and_every_decision_stored() {
+        let f = Fixture::new();
+        let r = f.request_at(1, Step::Iris);
+        let id = r.id;
+        let (mut state, _) = State::new(&f.ctx, r);
+        let limits = state.policy.limits();
+        let step = Duration::from_secs(u64::from(limits.timeout_secs));
+        let t0 = Instant::now();
+        // A frame at the start of the attempt and one when it times out.
+        frame(&mut state, &f, t0, 3.0);
+        frame(&mut state, &f, t0 + step, 3.0);
+        assert!(matches!(state.phase, Phase::Live), "{:?}", state.phase);
+        assert_eq!(state.policy.attempt(), 2);
+        let retry = state.retry.clone().expect("a retry");
+        assert_eq!(
+            (retry.attempt, retry.outcome, retry.frames),
+            (1, Outcome::Retry, 2)
+        );
+        let problem = retry
+            .best
+            .as_ref()
+            .and_then(|b| b.first_problem(Lang::Id))
+            .map(str::to_owned)
+            .expect("a problem");
+        let mut ui = simulator(state.view(&f.ctx));
+        let banner = format!(
+            "Percobaan 2 dari {}. Sebelumnya: {problem}",
+            limits.max_attempts
+        );
+        assert!(ui.find(banner.as_str()).is_ok(), "{banner}");
+        drop(ui);
+        // Every further attempt times out on blurred frames; after the last the best is kept.
+        for n in 2..=u32::from(limits.max_attempts) {
+            frame(&mut state, &f, t0 + step * n, 3.0);
+        }
+        let Phase::Still(still) = &state.phase else {
+            panic!("not settled: {:?}", state.phase);
+        };
+        assert!(still.settled);
+        assert!(!still.checks.acceptable);
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(tr_id("iris.settled")).is_ok());
+        drop(ui);
+
+        send(&mut state, &f, Message::Accept);
+        assert_eq!(state.position, 2);
+        let kept = f.store(move |s| Ok(s.decisions(id)?));
+        let outcomes: Vec<Outcome> = kept.iter().map(|d| d.outcome).collect();
+        let mut expected = vec![Outcome::Retry; usize::from(limits.max_attempts) - 1];
+        expected.push(Outcome::BestOfAttempts);
+        assert_eq!(outcomes, expected);
+        let attempts: Vec<u8> = kept.iter().map(|d| d.attempt).collect();
+        assert_eq!(attempts, (1..=limits.max_attempts).collect::<Vec<u8>>());
+        assert!(kept.iter().all(|d| {
+            d.position == 1
+                && d.modality == Modality::Iris
+                && d.acceptable == Some(false)
+                && d.findings.iter().any(|f| f.check == "focus" && !f.pass)
+        }));
+        let stored = f.store(move |s| Ok(s.request(id)?.expect("request")));
+        let right = stored
+            .captures
+            .iter()
+            .find(|c| c.modality == Modality::Iris && c.position == 1)
+            .expect("the right eye, kept");
+        assert!(right.quality.is_some_and(|q| q <= 40), "{right:?}");
+        assert_eq!(right.quality, kept.last().and_then(|d| d.score));
+    }
+
+    #[test]
+    fn a_blank_frame_is_never_taken_by_itself_and_the_manual_take_is_noted() {
+        let f = Fixture::new();
+        let r = f.request_at(1, Step::Iris);
+        let id = r.id;
+        let (mut state, _) = State::new(&f.ctx, r);
+        let t0 = Instant::now();
+        let mut blank = preview(state.eye(), t0, 0.0);
+        Arc::make_mut(&mut blank.rgb)
+            .pixels_mut()
+            .for_each(|p| p.0 = [128, 128, 128]);
+        let m = Message::Camera(CameraUpdate::Frame(blank));
+        send(&mut state, &f, m);
+        assert!(matches!(state.phase, Phase::Live));
+        let checks = state.checks.clone().expect("checked");
+        assert!(checks.get("eye_present").is_some_and(|c| !c.pass));
+        assert!(state.decisions.is_empty());
+        send(&mut state, &f, Message::Capture);
+        let Phase::Still(still) = &state.phase else {
+            panic!("not taken: {:?}", state.phase);
+        };
+        assert!(!still.settled);
+        let mut ui = simulator(state.view(&f.ctx));
+        assert!(ui.find(tr_id("iris.still_not_all_pass")).is_ok());
+        drop(ui);
+        send(&mut state, &f, Message::Accept);
+        let kept = f.store(move |s| Ok(s.decisions(id)?));
+        assert_eq!(kept.len(), 1);
+        assert_eq!((kept[0].outcome, kept[0].position), (Outcome::Operator, 1));
+        assert_eq!(kept[0].acceptable, Some(false));
+    }
+
     #[test]
     fn resuming_starts_at_the_eye_still_missing() {
         let f = Fixture::new();
@@ -1144,6 +1412,8 @@ mod tests {
     fn the_view_has_the_keys_on_its_buttons_and_the_form_types_by_id() {
         let f = Fixture::new();
         let (mut state, _) = State::new(&f.ctx, f.request_at(1, Step::Iris));
+        // By hand: a good frame stays live until the operator takes it.
+        state.auto = false;
         let mut ui = simulator(state.view(&f.ctx));
         assert!(ui.find("Perekaman iris kanan (1 dari 2)").is_ok());
         assert!(ui.find("Menyambungkan kamera iris…").is_ok());
@@ -1166,6 +1436,15 @@ mod tests {
         );
 
         send(&mut state, &f, Message::Capture);
+        // The operator's take is a decision of its own, with the frame's scores.
+        assert_eq!(state.decisions.len(), 1);
+        assert_eq!(state.decisions[0].outcome, Outcome::Operator);
+        assert!(
+            state.decisions[0]
+                .best
+                .as_ref()
+                .is_some_and(|b| b.acceptable)
+        );
         let mut ui = simulator(state.view(&f.ctx));
         ui.click("Ulangi [R]").expect("retake");
         ui.click("Terima [Enter]").expect("accept");
