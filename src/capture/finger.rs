@@ -1,461 +1,466 @@
-//! Finger captures: segmentation of a slap into one crop per finger, a simple image quality to
-//! rank impressions, and the PNG encoding a crop is stored in.
+//! Finger captures: the quality gate of a fingerprint (500 ppi), the segmentation of a slap
+//! into one crop per finger, and the PNG encoding a crop is stored in. The method, the checks
+//! and how their thresholds were chosen are in docs/finger-quality.md.
 //!
-//! # Segmentation
-//! A 4-4-2 scanner gives one grey image per slap (255 = background, dark = ridge). The fingers
-//! stand side by side on the platen, so the image's *column ink profile* (how much ink each
-//! column holds) has one hump per finger with low-ink gaps between them. [`segment`] smooths
-//! that profile, takes the runs of columns above a fraction of its peak as finger columns,
-//! splits a run at a deep valley when two fingers touch, and crops each column to the rows
-//! that hold its ink.
+//! # Checks
+//! [`assess_finger`] judges one finger image (a flat impression or a crop of a slap):
 //!
-//! Which finger a column is comes from the order on the platen, as the scanner driver's
-//! [`CaptureMode::fingers`] gives it (and as the simulator places them): the right hand lies
-//! palm down with the index on the left of the image (index, middle, ring, little from left to
-//! right); the left hand is its mirror (little .. index); of the two thumbs, the left thumb is
-//! on the left and the right thumb on the right. A finger recorded as an exception is not
-//! expected: when the image holds one finger column fewer, the columns go in order to the
-//! expected fingers; when it still holds all of them (a bandaged finger laid down anyway),
-//! each column is matched to the finger whose usual place on the platen is nearest, in order,
-//! and the excepted finger's column is dropped.
+//! 1. `foreground`: enough of the finger touched the glass, at least [`MIN_FOREGROUND_MM2`]
+//!    (value: mm²). Fails on a blank image and on a fingertip-only touch.
+//! 2. `smudge`: less than [`SMUDGE_MM2`] of dark ink without ridges (value: mm²). Fails on a
+//!    wet, smeared press or residue on the glass.
+//! 3. `quality`: the quality score is at least [`GOOD_ENOUGH`] (value: the score).
 //!
-//! # Quality
-//! [`quality`] is a score 0-100 in the spirit of NFIQ's local measures, simple enough to rank
-//! the attempts of one finger (not to compare with NFIQ values): the image is cut into 16 x 16
-//! pixel blocks (about 1.7 ridge periods at 500 ppi); a block is *foreground* when it holds
-//! ink, and *good* when its ridges have one clear orientation (gradient coherence at least
-//! [`MIN_COHERENCE`]) and a clear ridge/valley contrast (grey standard deviation at least
-//! [`MIN_CONTRAST`]). The score is the share of good blocks among the foreground blocks, but
-//! counted against at least [`MIN_AREA_BLOCKS`], so that a tiny touch cannot score well.
+//! Its score is the quality score: 0-100 on NFIQ 2's scale, from [`features`] (block features
+//! of the families NFIQ 2 uses) through a model fitted to NFIQ 2's scores ([`predict`]),
+//! scaled down where NFIQ 2 would refuse to score the image: when few blocks show clear ridges
+//! ([`CLEAR_BLOCKS`]) or the ridges are very shallow ([`CONTRAST`]).
+//!
+//! [`assess_slap`] judges a slap or a two-thumb image:
+//!
+//! 1. `platen_empty`: there is ink on the glass (at least [`PLATEN_EMPTY_MM2`]; value: mm²).
+//! 2. `smudge`: as above, over the whole glass; its message says whether the smear lies on the
+//!    glass around the fingers (clean the glass) or on them (dry the fingers).
+//! 3. `finger_count`: as many fingers as expected were found (value: how many). A finger
+//!    recorded as an exception is not expected; a missing finger that is not is an error.
+//! 4. `quality_<finger>` for each finger found (`quality_right_index`, ...): the finger's own
+//!    [`assess_finger`] passes (value and score: its quality).
+//!
+//! Its score is the mean quality of the fingers found.
 
-use std::fmt;
+pub mod evaluation;
+pub mod features;
+mod model;
+mod segment;
+mod trees;
+
 use std::io::Cursor;
 
 use image::{GrayImage, ImageFormat};
 use rekam_fingerprint::{Capture, CaptureMode, Finger};
 
+pub use model::{SUMMARY_NAMES, Summary, predict, summary};
+pub use segment::{Crop, SegmentError, capture_image, segment};
+
+use crate::capture::quality::{Assessment, Finding, Modality, ramp};
 use crate::lang::{Lang, Localize};
 
-/// One finger cut out of a capture.
+/// Below this quality an impression is weak: the `quality` check fails and the screen suggests
+/// another attempt. On NFIQ 2's scale; the simulator's clean impressions score about 45-60.
+pub const GOOD_ENOUGH: u8 = 35;
+/// The `foreground` check: at least this much of the finger on the glass (mm²; a whole
+/// fingertip covers 130-400 mm², a little finger the least).
+pub const MIN_FOREGROUND_MM2: f64 = 80.0;
+/// The `smudge` check fails from this much dark ink without ridges (mm²).
+pub const SMUDGE_MM2: f64 = 40.0;
+/// The `platen_empty` check fails below this much ink on the glass (mm²).
+pub const PLATEN_EMPTY_MM2: f64 = 20.0;
+/// Blocks with clear ridges (32 x 32 pixels, 2.6 mm² each) from which the quality counts in
+/// full; below the second it is scaled down, to 0 at the first. NFIQ 2 refuses to score the
+/// images with the fewest (a fingertip, a heavy blur).
+pub const CLEAR_BLOCKS: (f64, f64) = (10.0, 40.0);
+
+/// Ridge contrast (median grey standard deviation of the clear blocks) from which the quality
+/// counts in full; below the second it is scaled down, to 0 at the first. NFIQ 2 refuses to
+/// score images whose ridges are this shallow (a blur of sigma 3.5 pixels or more, a print
+/// faded by 90 %).
+pub const CONTRAST: (f64, f64) = (6.0, 12.0);
+
+/// What [`measure`] finds in one finger image.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Crop {
+pub struct Measures {
+    /// Foreground (skin or residue on the glass), mm².
+    pub area_mm2: f64,
+    /// Dark ink without ridges, mm².
+    pub smeared_mm2: f64,
+    /// Blocks whose ridges are clear enough for NFIQ 2's local clarity.
+    pub clear_blocks: usize,
+    /// Ridge contrast, grey levels.
+    pub contrast: f64,
+    /// The model's score before scaling and rounding.
+    pub model: f64,
+    /// The quality score, 0-100.
+    pub quality: u8,
+}
+
+/// Measures one finger image: its features, the model's score and the quality.
+pub fn measure(img: &GrayImage) -> Measures {
+    let f = features::features(img);
+    let clear_blocks = f.clear_blocks();
+    let contrast = f64::from(f.ridge_contrast());
+    let model = if f.blocks.is_empty() {
+        0.0
+    } else {
+        f64::from(model::predict(&model::summary(&f)))
+    };
+    let quality = if clear_blocks == 0 {
+        0
+    } else {
+        let share = ramp(clear_blocks as f64, CLEAR_BLOCKS.0, CLEAR_BLOCKS.1) / 100.0
+            * ramp(contrast, CONTRAST.0, CONTRAST.1)
+            / 100.0;
+        (model.clamp(0.0, 100.0) * share).round() as u8
+    };
+    Measures {
+        area_mm2: f64::from(f.area_mm2()),
+        smeared_mm2: f64::from(features::cells_mm2(f.smeared_cells())),
+        clear_blocks,
+        contrast,
+        model,
+        quality,
+    }
+}
+
+/// The quality of a finger image, 0-100 on NFIQ 2's scale (see the module documentation).
+pub fn quality(img: &GrayImage) -> u8 {
+    measure(img).quality
+}
+
+fn foreground_finding(area: f64) -> Finding {
+    let score = ramp(area, 0.0, 2.0 * MIN_FOREGROUND_MM2);
+    if area >= MIN_FOREGROUND_MM2 {
+        Finding::new(
+            "foreground",
+            true,
+            score,
+            area,
+            format!("Luas sidik jari cukup ({area:.0} mm²)."),
+            format!("Enough of the finger touched the glass ({area:.0} mm²)."),
+        )
+    } else if area < 5.0 {
+        Finding::new(
+            "foreground",
+            false,
+            0.0,
+            area,
+            "Tidak ada jari pada kaca: letakkan jari di kaca lalu ulangi.",
+            "No finger on the glass: place the finger on the glass and try again.",
+        )
+    } else {
+        Finding::new(
+            "foreground",
+            false,
+            score,
+            area,
+            format!(
+                "Hanya {area:.0} mm² jari yang menempel (minimal {MIN_FOREGROUND_MM2:.0}): letakkan jari rata dan tekan hingga seluruh ujung jari menempel, lalu ulangi."
+            ),
+            format!(
+                "Only {area:.0} mm² of the finger touched the glass (at least {MIN_FOREGROUND_MM2:.0} needed): lay the finger flat and press so that the whole fingertip touches, then try again."
+            ),
+        )
+    }
+}
+
+/// Where a smear lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SmearPlace {
+    /// On the finger(s): a wet or greasy press.
+    Finger,
+    /// On the glass around the fingers.
+    Glass,
+    /// Not known (the fingers were not found).
+    Unknown,
+}
+
+fn smudge_finding(smeared: f64, place: SmearPlace) -> Finding {
+    let score = ramp(smeared, SMUDGE_MM2, 0.0);
+    if smeared < SMUDGE_MM2 {
+        return Finding::new(
+            "smudge",
+            true,
+            score,
+            smeared,
+            format!("Tidak ada noda berarti ({smeared:.0} mm² tanpa alur)."),
+            format!("No real smear ({smeared:.0} mm² without ridges)."),
+        );
+    }
+    let (id, en) = match place {
+        SmearPlace::Finger => (
+            format!(
+                "Sidik jari tercoreng ({smeared:.0} mm² tanpa alur): keringkan jari dengan tisu, bersihkan kaca, lalu ulangi."
+            ),
+            format!(
+                "The print is smeared ({smeared:.0} mm² without ridges): dry the finger with a tissue, wipe the glass and try again."
+            ),
+        ),
+        SmearPlace::Glass => (
+            format!(
+                "Kaca pemindai kotor ({smeared:.0} mm² noda di luar jari): bersihkan kaca lalu ulangi."
+            ),
+            format!(
+                "The scanner glass is dirty ({smeared:.0} mm² of smear outside the fingers): wipe it and try again."
+            ),
+        ),
+        SmearPlace::Unknown => (
+            format!(
+                "Kaca pemindai kotor atau jari basah ({smeared:.0} mm² noda tanpa alur): bersihkan kaca, keringkan jari, lalu ulangi."
+            ),
+            format!(
+                "The scanner glass is dirty or the fingers are wet ({smeared:.0} mm² of smear without ridges): wipe the glass, dry the fingers and try again."
+            ),
+        ),
+    };
+    Finding::new("smudge", false, score, smeared, id, en)
+}
+
+fn quality_finding(quality: u8) -> Finding {
+    let q = f64::from(quality);
+    if quality >= GOOD_ENOUGH {
+        Finding::new(
+            "quality",
+            true,
+            q,
+            q,
+            format!("Kualitas sidik jari {quality} (minimal {GOOD_ENOUGH})."),
+            format!("Fingerprint quality {quality} (at least {GOOD_ENOUGH})."),
+        )
+    } else {
+        Finding::new(
+            "quality",
+            false,
+            q,
+            q,
+            format!(
+                "Kualitas sidik jari rendah ({quality}, minimal {GOOD_ENOUGH}): bersihkan jari, letakkan rata tanpa digeser, lalu ulangi."
+            ),
+            format!(
+                "Low fingerprint quality ({quality}, at least {GOOD_ENOUGH} needed): clean the finger, lay it flat without moving it and try again."
+            ),
+        )
+    }
+}
+
+/// The quality gate of one finger image (a flat impression or a crop): `foreground`,
+/// `smudge` and `quality`, scored by the quality.
+pub fn assess_finger(img: &GrayImage) -> Assessment {
+    let m = measure(img);
+    Assessment::new(
+        Modality::Finger,
+        m.quality,
+        vec![
+            foreground_finding(m.area_mm2),
+            smudge_finding(m.smeared_mm2, SmearPlace::Finger),
+            quality_finding(m.quality),
+        ],
+    )
+}
+
+/// One finger of a slap, as [`assess_slap`] found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FingerResult {
     pub finger: Finger,
-    /// Where the crop lies in the capture (pixels, left and top edge).
+    /// Where the crop lies in the capture (pixels, left and top edge) and its size.
     pub x: u32,
     pub y: u32,
+    pub width: u32,
+    pub height: u32,
     pub image: GrayImage,
+    pub quality: u8,
+    /// The finger's own [`assess_finger`].
+    pub assessment: Assessment,
 }
 
-/// Why a capture could not be cut into the expected fingers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SegmentError {
-    /// The image's size does not match its pixels.
-    BadImage,
-    /// Fewer finger columns than fingers expected.
-    TooFew { found: usize, expected: usize },
+/// The quality gate of a slap or two-thumb capture: its fingers, and the findings of the whole
+/// capture (see the module documentation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlapAssessment {
+    /// The fingers found, left to right as they lie in the image; empty when the capture does
+    /// not hold the expected fingers.
+    pub fingers: Vec<FingerResult>,
+    pub assessment: Assessment,
 }
 
-impl fmt::Display for SegmentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.localize(Lang::En))
-    }
-}
-
-impl std::error::Error for SegmentError {}
-
-impl Localize for SegmentError {
-    fn localize(&self, lang: Lang) -> String {
-        match self {
-            SegmentError::BadImage => lang
-                .pick(
-                    "Gambar dari pemindai rusak. Pindai ulang.",
-                    "The scanner's image is damaged. Scan again.",
-                )
-                .to_owned(),
-            SegmentError::TooFew { found, expected } => match lang {
-                Lang::Id => format!(
-                    "Hanya {found} dari {expected} jari terlihat pada gambar. Minta pemohon menempelkan jari-jari dengan rata dan sedikit terbuka, lalu pindai ulang."
-                ),
-                Lang::En => format!(
-                    "Only {found} of {expected} fingers show in the image. Ask the applicant to press the fingers flat and slightly apart, then scan again."
-                ),
-            },
-        }
+/// The finger's name for the operator, starting with a capital ("Telunjuk kanan").
+fn finger_title(finger: Finger, lang: Lang) -> String {
+    let name = crate::workflow::capture_name(Modality::Finger, finger.position(), lang);
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => name,
     }
 }
 
-/// Pixels darker than this count as ink when the crop's rows are found.
-const INK: u8 = 200;
-/// Half width of the box filter over the column profile (pixels).
-const SMOOTH: usize = 8;
-/// A column belongs to a finger when its smoothed ink is above this share of the peak.
-const COLUMN_SHARE: f32 = 0.10;
-/// Runs closer than this are one finger (a dry stripe across a pad).
-const MERGE_GAP: usize = 16;
-/// Narrower runs are noise, not fingers (3 mm at 500 ppi).
-const MIN_WIDTH: usize = 60;
-/// Runs holding less than this share of the largest run's ink are noise (dust, a knuckle).
-const MIN_MASS_SHARE: f32 = 0.12;
-/// A valley inside a run splits it when it is below this share of the lower neighbouring peak.
-const SPLIT_SHARE: f32 = 0.55;
-/// When fingers are missing, a column wider than this many typical columns holds two.
-const WIDE_FACTOR: f32 = 1.5;
-/// Typical width of one finger's column when there is no other to compare with (pixels).
-const SINGLE_FINGER_WIDTH: usize = 300;
-/// Between two touching fingers the valley is shallower; split below this share of the peaks.
-const TOUCH_SHARE: f32 = 0.9;
-/// Margin kept around each crop (pixels).
-const MARGIN: u32 = 8;
-
-/// Where fingers usually land on a 3.2-inch 4-4-2 platen, as shares of the image width, left
-/// to right in image order (the simulator's layout, which follows the FBI slap platen).
-fn usual_places(mode: CaptureMode) -> Vec<f32> {
-    match mode {
-        CaptureMode::SlapRight => vec![0.21, 0.43, 0.65, 0.84],
-        CaptureMode::SlapLeft => vec![0.16, 0.35, 0.57, 0.79],
-        CaptureMode::TwoThumbs => vec![0.34, 0.66],
-        CaptureMode::Flat(_) => vec![0.5],
-    }
+/// The check name of a finger's quality in a slap: `quality_right_index`, ...
+pub fn finger_check(finger: Finger) -> String {
+    format!("quality_{}", finger.to_string().replace(' ', "_"))
 }
 
-/// A run of finger columns `[x0, x1)` and the ink it holds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Run {
-    x0: usize,
-    x1: usize,
-    mass: f32,
-}
-
-impl Run {
-    fn centre(&self) -> f32 {
-        (self.x0 + self.x1) as f32 / 2.0
-    }
-}
-
-/// Ink per column: the sum of `255 - grey` down the column.
-fn column_ink(img: &GrayImage) -> Vec<f32> {
-    let (w, _) = img.dimensions();
-    let mut ink = vec![0f32; w as usize];
-    for row in img.as_raw().chunks_exact(w as usize) {
-        for (acc, &v) in ink.iter_mut().zip(row) {
-            *acc += f32::from(255 - v);
-        }
-    }
-    ink
-}
-
-/// Box filter of half width `half`.
-fn smooth(values: &[f32], half: usize) -> Vec<f32> {
-    let n = values.len();
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0f64);
-    for v in values {
-        prefix.push(prefix.last().copied().unwrap_or(0.0) + f64::from(*v));
-    }
-    (0..n)
-        .map(|i| {
-            let a = i.saturating_sub(half);
-            let b = (i + half + 1).min(n);
-            ((prefix[b] - prefix[a]) / (b - a) as f64) as f32
-        })
-        .collect()
-}
-
-/// The finger columns of a profile, left to right. `fingers` is how many fingers the capture
-/// mode holds: while fewer columns are found, a column much wider than the others is taken
-/// for two touching fingers and split at its deepest valley.
-fn finger_runs(profile: &[f32], fingers: usize) -> Vec<Run> {
-    let peak = profile.iter().copied().fold(0f32, f32::max);
-    if peak <= 0.0 {
-        return Vec::new();
-    }
-    let threshold = peak * COLUMN_SHARE;
-    // Runs above the threshold, with short gaps closed.
-    let mut runs: Vec<Run> = Vec::new();
-    let mut start = None;
-    for (x, &v) in profile.iter().enumerate().chain([(profile.len(), &0.0)]) {
-        match (start, v > threshold) {
-            (None, true) => start = Some(x),
-            (Some(s), false) => {
-                start = None;
-                match runs.last_mut() {
-                    Some(last) if s - last.x1 < MERGE_GAP => last.x1 = x,
-                    _ => runs.push(Run {
-                        x0: s,
-                        x1: x,
-                        mass: 0.0,
-                    }),
-                }
-            }
-            _ => {}
-        }
-    }
-    // Clearly separated fingers: split at deep valleys.
-    let mut split = Vec::new();
-    for r in runs {
-        split_run(profile, r, SPLIT_SHARE, &mut split);
-    }
-    let weigh = |runs: &mut Vec<Run>| {
-        for r in runs.iter_mut() {
-            r.mass = profile[r.x0..r.x1].iter().sum();
-        }
-        let biggest = runs.iter().map(|r| r.mass).fold(0f32, f32::max);
-        runs.retain(|r| r.x1 - r.x0 >= MIN_WIDTH && r.mass >= biggest * MIN_MASS_SHARE);
-    };
-    weigh(&mut split);
-    // Touching fingers: a column much wider than the others holds two.
-    while split.len() < fingers {
-        let Some((i, widest)) = split
-            .iter()
-            .copied()
-            .enumerate()
-            .max_by_key(|(_, r)| r.x1 - r.x0)
-        else {
-            break;
-        };
-        let mut others: Vec<usize> = split
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, r)| r.x1 - r.x0)
-            .collect();
-        others.sort_unstable();
-        let typical = others
-            .get(others.len() / 2)
-            .copied()
-            .unwrap_or(SINGLE_FINGER_WIDTH);
-        if (widest.x1 - widest.x0) as f32 <= WIDE_FACTOR * typical as f32 {
-            break;
-        }
-        let mut halves = Vec::new();
-        split_run(profile, widest, TOUCH_SHARE, &mut halves);
-        if halves.len() < 2 {
-            break;
-        }
-        split.splice(i..=i, halves);
-        weigh(&mut split);
-    }
-    split
-}
-
-/// Splits `run` at its deepest valley when that valley is below `share` of the peaks either
-/// side (and both sides are wide enough to be fingers), recursively.
-fn split_run(profile: &[f32], run: Run, share: f32, out: &mut Vec<Run>) {
-    let inner = run.x0 + MIN_WIDTH..run.x1.saturating_sub(MIN_WIDTH);
-    let valley = inner
-        .clone()
-        .filter(|&x| profile[x] <= profile[x - 1] && profile[x] <= profile[x + 1])
-        .min_by(|&a, &b| profile[a].total_cmp(&profile[b]));
-    if let Some(v) = valley {
-        let left = profile[run.x0..v].iter().copied().fold(0f32, f32::max);
-        let right = profile[v..run.x1].iter().copied().fold(0f32, f32::max);
-        if profile[v] < share * left.min(right) {
-            split_run(profile, Run { x1: v, ..run }, share, out);
-            split_run(profile, Run { x0: v, ..run }, share, out);
-            return;
-        }
-    }
-    out.push(run);
-}
-
-/// Matches `runs` (left to right) to `slots` usual centres (left to right) in order,
-/// minimising the distance between each run and its slot. Needs `runs.len() <= slots.len()`.
-/// Returns the slot of each run.
-fn align(runs: &[f32], slots: &[f32]) -> Vec<usize> {
-    let (n, m) = (runs.len(), slots.len());
-    // cost[i][j]: best cost of placing the first i runs in the first j slots.
-    let inf = f32::INFINITY;
-    let mut cost = vec![vec![inf; m + 1]; n + 1];
-    let mut took = vec![vec![false; m + 1]; n + 1];
-    for row in cost.iter_mut().take(1) {
-        row.fill(0.0);
-    }
-    for i in 1..=n {
-        for j in i..=m {
-            let skip = cost[i][j - 1];
-            let take = cost[i - 1][j - 1] + (runs[i - 1] - slots[j - 1]).abs();
-            if take <= skip {
-                cost[i][j] = take;
-                took[i][j] = true;
-            } else {
-                cost[i][j] = skip;
-            }
-        }
-    }
-    let mut out = vec![0; n];
-    let (mut i, mut j) = (n, m);
-    while i > 0 && j > 0 {
-        if took[i][j] {
-            out[i - 1] = j - 1;
-            i -= 1;
-        }
-        j -= 1;
-    }
-    out
-}
-
-/// Cuts `img`, captured in `mode`, into one crop per finger of `expected` (the fingers of the
-/// mode not recorded as exceptions), left to right as they lie in the image.
-pub fn segment(
-    img: &GrayImage,
-    mode: CaptureMode,
-    expected: &[Finger],
-) -> Result<Vec<Crop>, SegmentError> {
-    let slots = mode.fingers();
-    let wanted: Vec<Finger> = slots
-        .iter()
-        .copied()
-        .filter(|f| expected.contains(f))
-        .collect();
-    if wanted.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (w, h) = img.dimensions();
-    if w == 0 || h == 0 {
-        return Err(SegmentError::BadImage);
-    }
-    let profile = smooth(&column_ink(img), SMOOTH);
-    let mut runs = finger_runs(&profile, slots.len());
-    // More columns than fingers on the platen: keep the ones with the most ink.
-    if runs.len() > slots.len() {
-        runs.sort_by(|a, b| b.mass.total_cmp(&a.mass));
-        runs.truncate(slots.len());
-        runs.sort_by_key(|r| r.x0);
-    }
-    if runs.len() < wanted.len() {
-        return Err(SegmentError::TooFew {
-            found: runs.len(),
-            expected: wanted.len(),
-        });
-    }
-    let assigned: Vec<(Finger, Run)> = if runs.len() == wanted.len() {
-        wanted.iter().copied().zip(runs.iter().copied()).collect()
+fn finger_count_finding(mode: CaptureMode, found: usize, expected: usize) -> Finding {
+    let score = if expected == 0 {
+        100.0
     } else {
-        let places: Vec<f32> = usual_places(mode)
-            .into_iter()
-            .map(|s| s * w as f32)
-            .collect();
-        let centres: Vec<f32> = runs.iter().map(Run::centre).collect();
-        align(&centres, &places)
-            .into_iter()
-            .zip(runs.iter().copied())
-            .filter_map(|(slot, run)| {
-                let finger = *slots.get(slot)?;
-                wanted.contains(&finger).then_some((finger, run))
-            })
-            .collect()
+        100.0 * found.min(expected) as f64 / expected as f64
     };
-    if assigned.len() < wanted.len() {
-        return Err(SegmentError::TooFew {
-            found: assigned.len(),
-            expected: wanted.len(),
-        });
+    if found >= expected {
+        return Finding::new(
+            "finger_count",
+            true,
+            score,
+            found as f64,
+            format!("{found} dari {expected} jari terbaca."),
+            format!("{found} of {expected} fingers found."),
+        );
     }
-    Ok(assigned
+    let (all_id, all_en) = match (mode, expected) {
+        (CaptureMode::TwoThumbs, _) => ("kedua ibu jari".to_owned(), "both thumbs".to_owned()),
+        (_, 4) => ("keempat jari".to_owned(), "all four fingers".to_owned()),
+        (_, 3) => ("ketiga jari".to_owned(), "all three fingers".to_owned()),
+        (_, 2) => ("kedua jari".to_owned(), "both fingers".to_owned()),
+        (_, n) => ("jari".to_owned(), format!("the {n} finger(s)")),
+    };
+    Finding::new(
+        "finger_count",
+        false,
+        score,
+        found as f64,
+        format!(
+            "Hanya {found} jari terbaca, diharapkan {expected}: letakkan {all_id} rata di kaca, sedikit renggang, lalu ulangi."
+        ),
+        format!(
+            "Only {found} finger(s) found, {expected} expected: lay {all_en} flat on the glass, slightly apart, and try again."
+        ),
+    )
+}
+
+fn finger_finding(r: &FingerResult) -> Finding {
+    let q = f64::from(r.quality);
+    let check = finger_check(r.finger);
+    let (id_name, en_name) = (
+        finger_title(r.finger, Lang::Id),
+        finger_title(r.finger, Lang::En),
+    );
+    if r.assessment.acceptable {
+        Finding::new(
+            &check,
+            true,
+            q,
+            q,
+            format!("{id_name}: kualitas {}.", r.quality),
+            format!("{en_name}: quality {}.", r.quality),
+        )
+    } else {
+        let id = r.assessment.first_problem(Lang::Id).unwrap_or_default();
+        let en = r.assessment.first_problem(Lang::En).unwrap_or_default();
+        Finding::new(
+            &check,
+            false,
+            q,
+            q,
+            format!("{id_name}: {id}"),
+            format!("{en_name}: {en}"),
+        )
+    }
+}
+
+/// The quality gate of a slap (or two-thumb) image captured in `mode`, expecting `expected`
+/// (the mode's fingers not recorded as exceptions).
+pub fn assess_slap(img: &GrayImage, mode: CaptureMode, expected: &[Finger]) -> SlapAssessment {
+    let f = features::features(img);
+    let ink = f64::from(f.area_mm2());
+    let wanted = mode
+        .fingers()
         .into_iter()
-        .map(|(finger, run)| crop(img, finger, run))
-        .collect())
-}
-
-/// The crop of one finger column: its columns (with a margin), and the rows that hold ink in
-/// them.
-fn crop(img: &GrayImage, finger: Finger, run: Run) -> Crop {
-    let (w, h) = img.dimensions();
-    let (x0, x1) = (run.x0 as u32, run.x1 as u32);
-    // Rows are judged on the middle half of the column: tilted neighbours reach into its
-    // edges, not its middle.
-    let quarter = (x1 - x0) / 4;
-    let (m0, m1) = (x0 + quarter, x1 - quarter);
-    let inked = |y: u32| (m0..m1).filter(|&x| img.get_pixel(x, y).0[0] < INK).count();
-    // A row belongs to the finger when a few percent of it is ink.
-    let need = ((m1 - m0) as usize / 25).max(3);
-    let top = (0..h).find(|&y| inked(y) >= need).unwrap_or(0);
-    let bottom = (0..h).rev().find(|&y| inked(y) >= need).unwrap_or(h - 1);
-    let cx0 = x0.saturating_sub(MARGIN);
-    let cx1 = (x1 + MARGIN).min(w);
-    let cy0 = top.saturating_sub(MARGIN);
-    let cy1 = (bottom + 1 + MARGIN).min(h).max(cy0 + 1);
-    let image = image::imageops::crop_imm(img, cx0, cy0, cx1 - cx0, cy1 - cy0).to_image();
-    Crop {
-        finger,
-        x: cx0,
-        y: cy0,
-        image,
+        .filter(|f| expected.contains(f))
+        .count();
+    let mut findings = Vec::new();
+    if ink < PLATEN_EMPTY_MM2 {
+        findings.push(Finding::new(
+            "platen_empty",
+            false,
+            0.0,
+            ink,
+            "Kaca pemindai kosong: letakkan jari-jari pada kaca lalu ulangi.",
+            "Nothing on the scanner glass: place the fingers on the glass and try again.",
+        ));
+        findings.push(finger_count_finding(mode, 0, wanted));
+        return SlapAssessment {
+            fingers: Vec::new(),
+            assessment: Assessment::new(Modality::Finger, 0, findings),
+        };
     }
-}
-
-/// The capture as an image (`None` when its pixels do not fill its size).
-pub fn capture_image(capture: &Capture) -> Option<GrayImage> {
-    GrayImage::from_raw(capture.width, capture.height, capture.pixels.clone())
-}
-
-/// Side of the quality blocks (pixels).
-pub const BLOCK: u32 = 16;
-/// A block holds ink when its mean grey is below this.
-const FOREGROUND_MEAN: f32 = 235.0;
-/// Gradient coherence of a block (0 = no direction, 1 = one direction): at or below `.0` the
-/// block counts nothing, from `.1` on fully.
-pub const COHERENCE: (f32, f32) = (0.3, 0.8);
-/// Grey standard deviation of a block (ridge/valley contrast), the same way.
-pub const CONTRAST: (f32, f32) = (12.0, 70.0);
-/// The score counts against at least this many blocks (a fingertip's worth, about 13 x 13 mm
-/// at 500 ppi), so that a partial touch cannot score well.
-pub const MIN_AREA_BLOCKS: u32 = 160;
-/// Below this score an impression is weak: the screen suggests another attempt.
-pub const GOOD_ENOUGH: u8 = 40;
-
-/// Where `v` lies between `range.0` (0) and `range.1` (1), clamped.
-fn ramp(v: f32, range: (f32, f32)) -> f32 {
-    ((v - range.0) / (range.1 - range.0)).clamp(0.0, 1.0)
-}
-
-/// The quality of a finger image, 0-100: each foreground block scores its coherence times its
-/// contrast (each ramped between the bounds of [`COHERENCE`] and [`CONTRAST`]), and the
-/// score is their sum over the foreground blocks, or over [`MIN_AREA_BLOCKS`] if fewer.
-pub fn quality(img: &GrayImage) -> u8 {
-    let (w, h) = img.dimensions();
-    if w < BLOCK + 2 || h < BLOCK + 2 {
-        return 0;
-    }
-    let px = |x: u32, y: u32| f32::from(img.get_pixel(x, y).0[0]);
-    let (mut foreground, mut score) = (0u32, 0f32);
-    let mut by = 1;
-    while by + BLOCK < h {
-        let mut bx = 1;
-        while bx + BLOCK < w {
-            let (mut sum, mut sum2) = (0f32, 0f32);
-            let (mut gxx, mut gyy, mut gxy) = (0f32, 0f32, 0f32);
-            for y in by..by + BLOCK {
-                for x in bx..bx + BLOCK {
-                    let v = px(x, y);
-                    sum += v;
-                    sum2 += v * v;
-                    let gx = px(x + 1, y) - px(x - 1, y);
-                    let gy = px(x, y + 1) - px(x, y - 1);
-                    gxx += gx * gx;
-                    gyy += gy * gy;
-                    gxy += gx * gy;
-                }
+    findings.push(Finding::new(
+        "platen_empty",
+        true,
+        100.0,
+        ink,
+        format!("Ada jari pada kaca ({ink:.0} mm² tinta)."),
+        format!("There are fingers on the glass ({ink:.0} mm² of ink)."),
+    ));
+    let crops = segment(img, mode, expected);
+    // Where the smear lies: on the fingers' crops or around them.
+    let smeared = f.smeared();
+    let total = features::cells_mm2(smeared.iter().filter(|s| **s).count());
+    let place = match &crops {
+        Ok(crops) => {
+            let cell = features::CELL;
+            let on_fingers = smeared
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| {
+                    let (cx, cy) = (
+                        (*i as u32 % f.cells_x) * cell + cell / 2,
+                        (*i as u32 / f.cells_x) * cell + cell / 2,
+                    );
+                    **s && crops.iter().any(|c| {
+                        cx >= c.x
+                            && cy >= c.y
+                            && cx < c.x + c.image.width()
+                            && cy < c.y + c.image.height()
+                    })
+                })
+                .count();
+            if features::cells_mm2(on_fingers) * 2.0 >= total {
+                SmearPlace::Finger
+            } else {
+                SmearPlace::Glass
             }
-            let n = (BLOCK * BLOCK) as f32;
-            let mean = sum / n;
-            if mean < FOREGROUND_MEAN {
-                foreground += 1;
-                let contrast = (sum2 / n - mean * mean).max(0.0).sqrt();
-                let energy = gxx + gyy;
-                let coherence = if energy > 0.0 {
-                    ((gxx - gyy).powi(2) + 4.0 * gxy * gxy).sqrt() / energy
-                } else {
-                    0.0
-                };
-                score += ramp(coherence, COHERENCE) * ramp(contrast, CONTRAST);
-            }
-            bx += BLOCK;
         }
-        by += BLOCK;
+        Err(_) => SmearPlace::Unknown,
+    };
+    findings.push(smudge_finding(f64::from(total), place));
+    let crops = match crops {
+        Ok(crops) => crops,
+        Err(e) => {
+            let found = match e {
+                SegmentError::TooFew { found, .. } => found,
+                SegmentError::BadImage => 0,
+            };
+            findings.push(finger_count_finding(mode, found, wanted));
+            return SlapAssessment {
+                fingers: Vec::new(),
+                assessment: Assessment::new(Modality::Finger, 0, findings),
+            };
+        }
+    };
+    findings.push(finger_count_finding(mode, crops.len(), wanted));
+    let fingers: Vec<FingerResult> = crops
+        .into_iter()
+        .map(|c| {
+            let assessment = assess_finger(&c.image);
+            FingerResult {
+                finger: c.finger,
+                x: c.x,
+                y: c.y,
+                width: c.image.width(),
+                height: c.image.height(),
+                quality: assessment.score,
+                image: c.image,
+                assessment,
+            }
+        })
+        .collect();
+    findings.extend(fingers.iter().map(finger_finding));
+    let score = if fingers.is_empty() {
+        0
+    } else {
+        let sum: u32 = fingers.iter().map(|r| u32::from(r.quality)).sum();
+        (f64::from(sum) / fingers.len() as f64).round() as u8
+    };
+    SlapAssessment {
+        fingers,
+        assessment: Assessment::new(Modality::Finger, score, findings),
     }
-    let base = foreground.max(MIN_AREA_BLOCKS) as f32;
-    (100.0 * score / base).round().clamp(0.0, 100.0) as u8
 }
 
 /// A crop as PNG, as the captures are stored.
@@ -514,197 +519,4 @@ pub fn prints(capture: &Capture, expected: &[Finger]) -> Result<Vec<Print>, Prin
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::{Arc, OnceLock};
-    use std::time::Duration;
-
-    use rekam_fingerprint::Scanner;
-    use rekam_fingerprint::sim::{SimConfig, SimDevice};
-    use rekam_fingerprint::synth::{Pose, SyntheticPerson};
-
-    fn person() -> Arc<SyntheticPerson> {
-        static P: OnceLock<Arc<SyntheticPerson>> = OnceLock::new();
-        P.get_or_init(|| Arc::new(SyntheticPerson::new(31))).clone()
-    }
-
-    /// Captures in `mode` through the real driver from the simulated scanner (impression
-    /// seed `n`), with where the simulator put each finger.
-    fn capture(mode: CaptureMode, n: u64) -> (Capture, Vec<Pose>) {
-        let device = SimDevice::new(SimConfig {
-            person_seed: 31,
-            impression_seed: n,
-            ..SimConfig::fast()
-        })
-        .with_person(person());
-        let mut scanner = Scanner::open(device.open().expect("plugged")).expect("opens");
-        let c = scanner
-            .capture(mode, Duration::from_secs(5))
-            .expect("captures");
-        let poses = device.last_image().expect("sent").poses;
-        (c, poses)
-    }
-
-    fn contains(c: &Crop, x: f32, y: f32) -> bool {
-        let (x0, y0) = (c.x as f32, c.y as f32);
-        x >= x0 && y >= y0 && x < x0 + c.image.width() as f32 && y < y0 + c.image.height() as f32
-    }
-
-    #[test]
-    fn each_slap_gives_one_crop_per_finger_in_platen_order_around_where_it_landed() {
-        for n in 0..4 {
-            for mode in [
-                CaptureMode::SlapRight,
-                CaptureMode::SlapLeft,
-                CaptureMode::TwoThumbs,
-            ] {
-                let (c, poses) = capture(mode, n);
-                let img = capture_image(&c).expect("image");
-                let crops = segment(&img, mode, &mode.fingers()).expect("segments");
-                let fingers: Vec<Finger> = crops.iter().map(|c| c.finger).collect();
-                assert_eq!(fingers, mode.fingers(), "{mode} #{n}");
-                for pair in crops.windows(2) {
-                    assert!(pair[0].x < pair[1].x, "left to right: {mode} #{n}");
-                }
-                for crop in &crops {
-                    let (w, h) = crop.image.dimensions();
-                    assert!(
-                        (150..=520).contains(&w) && (250..=760).contains(&h),
-                        "{} of {mode} #{n} is {w}x{h}",
-                        crop.finger
-                    );
-                    // The simulator knows where it pressed each finger: its pad centre is in
-                    // the crop that carries its name.
-                    let pose = poses
-                        .iter()
-                        .find(|p| p.finger == crop.finger)
-                        .expect("pose");
-                    assert!(
-                        contains(crop, pose.x, pose.y),
-                        "{} of {mode} #{n}: pad at ({}, {}) outside the crop at ({}, {}) {w}x{h}",
-                        crop.finger,
-                        pose.x,
-                        pose.y,
-                        crop.x,
-                        crop.y
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_finger_left_out_leaves_three_crops_mapped_to_the_right_fingers() {
-        let mode = CaptureMode::SlapRight;
-        let (c, poses) = capture(mode, 2);
-        let img = capture_image(&c).expect("image");
-        let all = segment(&img, mode, &mode.fingers()).expect("four");
-        let ring = all
-            .iter()
-            .find(|c| c.finger == Finger::RightRing)
-            .expect("ring");
-        let expected = [Finger::RightIndex, Finger::RightMiddle, Finger::RightLittle];
-
-        // The applicant's ring finger is missing: its columns are blank on the platen.
-        let mut missing = img.clone();
-        for y in 0..missing.height() {
-            for x in ring.x + MARGIN..ring.x + ring.image.width() - MARGIN {
-                missing.put_pixel(x, y, image::Luma([255]));
-            }
-        }
-        let three = segment(&missing, mode, &expected).expect("three");
-        assert_eq!(
-            three.iter().map(|c| c.finger).collect::<Vec<_>>(),
-            expected.to_vec()
-        );
-        // A bandaged finger laid down anyway: four columns, the excepted one is dropped by
-        // where fingers usually lie.
-        let dropped = segment(&img, mode, &expected).expect("three of four");
-        assert_eq!(dropped.len(), 3);
-        for crops in [&three, &dropped] {
-            for crop in crops.iter() {
-                let pose = poses
-                    .iter()
-                    .find(|p| p.finger == crop.finger)
-                    .expect("pose");
-                assert!(contains(crop, pose.x, pose.y), "{}", crop.finger);
-            }
-        }
-        // Expecting all four on a platen with three is refused with what was found.
-        assert_eq!(
-            segment(&missing, mode, &mode.fingers()),
-            Err(SegmentError::TooFew {
-                found: 3,
-                expected: 4
-            })
-        );
-        // Nothing on the platen at all.
-        let blank = GrayImage::from_pixel(1600, 1500, image::Luma([255]));
-        assert!(matches!(
-            segment(&blank, mode, &expected),
-            Err(SegmentError::TooFew { found: 0, .. })
-        ));
-        // Every finger excepted: nothing to cut.
-        assert_eq!(segment(&img, mode, &[]), Ok(Vec::new()));
-    }
-
-    #[test]
-    fn a_real_impression_scores_above_a_blurred_one_and_a_blank_one() {
-        let (c, _) = capture(CaptureMode::TwoThumbs, 5);
-        let img = capture_image(&c).expect("image");
-        for crop in segment(&img, c.mode, &c.mode.fingers()).expect("segments") {
-            let real = quality(&crop.image);
-            let blurred = quality(&image::imageops::blur(&crop.image, 3.0));
-            let faint = quality(&GrayImage::from_fn(
-                crop.image.width(),
-                crop.image.height(),
-                |x, y| image::Luma([crop.image.get_pixel(x, y).0[0] / 8 + 222]),
-            ));
-            let blank = quality(&GrayImage::from_pixel(300, 400, image::Luma([255])));
-            assert!(real >= GOOD_ENOUGH, "{}: {real}", crop.finger);
-            assert!(real > blurred + 20, "{}: {real} vs {blurred}", crop.finger);
-            assert!(real > faint + 20, "{}: {real} vs {faint}", crop.finger);
-            assert_eq!(blank, 0);
-        }
-        // A small touch cannot score well, however clear its ridges.
-        let crop = &segment(&img, c.mode, &c.mode.fingers()).expect("segments")[0];
-        let (w, h) = crop.image.dimensions();
-        let tip = image::imageops::crop_imm(&crop.image, w / 2 - 50, h / 2 - 50, 100, 100);
-        assert!(quality(&tip.to_image()) < GOOD_ENOUGH);
-    }
-
-    #[test]
-    fn prints_are_scored_and_encoded_as_png() {
-        let (c, _) = capture(CaptureMode::SlapLeft, 1);
-        let got = prints(&c, &[Finger::LeftIndex, Finger::LeftMiddle]).expect("prints");
-        assert_eq!(
-            got.iter().map(|p| p.finger).collect::<Vec<_>>(),
-            [Finger::LeftMiddle, Finger::LeftIndex],
-            "in image order: the left hand's index is on the right"
-        );
-        for p in got {
-            let decoded = image::load_from_memory_with_format(&p.png, ImageFormat::Png)
-                .expect("png")
-                .into_luma8();
-            assert_eq!(decoded, p.crop.image);
-            assert_eq!(p.quality, quality(&p.crop.image));
-        }
-        let broken = Capture {
-            pixels: vec![0; 10],
-            ..c
-        };
-        assert!(matches!(
-            prints(&broken, &[Finger::LeftIndex]),
-            Err(PrintError::Segment(SegmentError::BadImage))
-        ));
-    }
-
-    #[test]
-    fn columns_are_matched_to_the_nearest_usual_places_in_order() {
-        let places = [330.0, 690.0, 1035.0, 1340.0];
-        assert_eq!(align(&[330.0, 1035.0, 1340.0], &places), [0, 2, 3]);
-        assert_eq!(align(&[300.0, 700.0], &places), [0, 1]);
-        assert_eq!(align(&[1000.0, 1300.0], &places), [2, 3]);
-        assert_eq!(align(&[], &places), Vec::<usize>::new());
-    }
-}
+mod tests;

@@ -2,6 +2,10 @@
 //! finger anew (shift, rotation), presses it differently (contact area, ridge thickness and
 //! contrast), may touch only partly, stretches the skin a little, and adds sensor noise and blur.
 //! Flat single fingers, four-finger slaps and two-thumb captures are composed here.
+//!
+//! [`Conditions`] add what the random variation of every impression does not cover, for tests
+//! and for the quality evaluation set: dry or wet skin, a faint touch, blur, sensor noise, a
+//! fingertip-only touch, a turned finger, a finger left off a slap, and a dirty platen.
 
 use std::f32::consts::PI;
 
@@ -47,6 +51,71 @@ pub struct Impression {
     pub poses: Vec<Pose>,
 }
 
+/// Capture conditions on top of the random variation of every impression (all off by default:
+/// an impression with `Conditions::default()` is exactly the impression without conditions).
+/// The strengths are shares from 0 (off) to 1 (as bad as a scanner still takes an image).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Conditions {
+    /// Pressure from 0 (a light touch) to 1 (pressed hard) instead of the random one.
+    pub pressure: Option<f32>,
+    /// Turns each finger by this many degrees more (clockwise as the image is viewed).
+    pub turn: f32,
+    /// Dry skin: thin, pale ridges broken into pieces, pale patches where the skin does not
+    /// touch, and the speckled grain of flaky skin.
+    pub dryness: f32,
+    /// Wet or greasy skin: thick ridges that merge, dark valleys and smeared, ridgeless blots.
+    pub wetness: f32,
+    /// A faint image (dry air, a light finger, a worn platen): ridge contrast fades towards the
+    /// background.
+    pub fade: f32,
+    /// Gaussian blur of the finger areas (sigma in pixels): a finger that moved, or out of focus.
+    pub blur: f32,
+    /// Sensor noise added over the finger areas (standard deviation in grey levels).
+    pub noise: f32,
+    /// Only the tip touches: the share `0 < c <= 1` of the pad's height, from the tip, that is
+    /// on the glass (instead of the random partial contact).
+    pub contact: Option<f32>,
+    /// Fingers kept off the platen in a slap or a two-thumb capture (they leave no trace and no
+    /// pose).
+    pub lifted: Vec<Finger>,
+    /// Residue on the platen from earlier fingers: dark, ridgeless smears over the image.
+    pub dirt: f32,
+}
+
+impl Conditions {
+    /// Draws from a side stream of `rng` without advancing it, so that the conditions do not
+    /// change the rest of the impression.
+    fn side_rng(rng: &Rng, stream: u64) -> Rng {
+        Rng::derive(rng.clone().next_u64(), stream)
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Conditions::default()
+    }
+
+    /// Applies the skin conditions and the contact to a press of `master`; `side` draws what
+    /// the conditions need.
+    fn press(&self, press: &mut Press, master: &FingerMaster, side: &mut Rng) {
+        if let Some(c) = self.contact {
+            press.partial = None;
+            press.tip = Some(c.clamp(0.05, 1.0));
+        }
+        let dry = self.dryness.clamp(0.0, 1.0);
+        let wet = self.wetness.clamp(0.0, 1.0);
+        press.bias += 0.55 * wet - 0.5 * dry;
+        press.patchiness = (press.patchiness + 0.6 * dry).min(1.0);
+        press.valley = (press.valley + 12.0 * dry - 70.0 * wet).clamp(60.0, 250.0);
+        press.depth *= 1.0 - 0.3 * dry;
+        if dry > 0.0 {
+            // Dry skin touches in specks: a fine field breaks the ridges into pieces.
+            let (w, h) = (master.width() as f32, master.height() as f32);
+            press.breaks = Some((Field::new(side, w, h, 5.0), dry));
+        }
+        press.blots = wet;
+        press.fade = self.fade.clamp(0.0, 1.0);
+    }
+}
+
 /// How one finger is pressed in one capture.
 #[derive(Debug)]
 struct Press {
@@ -63,6 +132,8 @@ struct Press {
     /// Partial contact: only the part of the pad inside a smaller outline, shifted by
     /// `(dx, dy)` and scaled by `s`, touches (a finger rolled to one side, the tip lifted).
     partial: Option<(f32, f32, f32)>,
+    /// Only the tip touches: the share of the pad's height, from the tip, on the glass.
+    tip: Option<f32>,
     /// Slaps show more of the finger below the pad than a flat press.
     elongate: f32,
     /// Patchy contact: dry or lifted spots.
@@ -72,6 +143,12 @@ struct Press {
     warp_y: Field,
     warp: f32,
     noise: f32,
+    /// Wet skin: where the patch field is high the ridges merge into ridgeless blots.
+    blots: f32,
+    /// Dry skin: a fine field and its strength that break the ridges into pieces.
+    breaks: Option<(Field, f32)>,
+    /// Contrast lost towards the background (0 none, 1 all).
+    fade: f32,
 }
 
 impl Press {
@@ -91,6 +168,7 @@ impl Press {
             depth: rng.range(150.0, 200.0) + 25.0 * pressure,
             valley: 238.0 - 25.0 * pressure + rng.range(-6.0, 6.0),
             partial,
+            tip: None,
             elongate: 1.0,
             patches: Field::new(rng, w, h, patch_cell),
             patchiness: rng.range(0.0, 0.45),
@@ -98,6 +176,9 @@ impl Press {
             warp_y: Field::new(rng, w, h, 160.0),
             warp: rng.range(0.5, 3.0),
             noise: rng.range(3.0, 9.0),
+            blots: 0.0,
+            breaks: None,
+            fade: 0.0,
         }
     }
 }
@@ -168,16 +249,30 @@ fn render(img: &mut GrayImage, master: &FingerMaster, press: &Press, rng: &mut R
                 let k = press.contact_scale * scale;
                 contact = contact.min(s.contact(mx - dx, ey - dy, k, edge / scale));
             }
+            if let Some(tip) = press.tip {
+                // The tip is at `-top`; the pad's height is `top + bottom`.
+                let edge_y = -s.top + tip * (s.top + s.bottom);
+                contact = contact.min(smoothstep(edge_y + 6.0, edge_y - 6.0, ry));
+            }
             if contact <= 0.0 {
                 continue;
             }
             let patch = press.patches.sample(mx, my);
             let wx = mx + press.warp * press.warp_x.sample(mx, my);
             let wy = my + press.warp * press.warp_y.sample(mx, my);
-            let v = master.sample(wx, wy) + press.bias - press.patchiness * patch.max(0.0);
-            let ridge = smoothstep(-0.45, 0.45, v);
+            let mut v = master.sample(wx, wy) + press.bias - press.patchiness * patch.max(0.0);
+            if let Some((breaks, dry)) = &press.breaks {
+                v -= dry * 1.2 * breaks.sample(mx, my).max(0.0);
+            }
+            let mut ridge = smoothstep(-0.45, 0.45, v);
+            if press.blots > 0.0 {
+                // Moisture fills the valleys where the patch field is low: a dark blot.
+                let blot = smoothstep(0.1, -0.4, patch) * press.blots;
+                ridge += (1.0 - ridge) * blot;
+            }
             let ink = (1.0 - press.patchiness * 0.8 * patch.max(0.0)).max(0.2);
             let gray = press.valley - ridge * press.depth * ink;
+            let gray = gray + press.fade * (250.0 - gray);
             let value = 255.0 - contact * (255.0 - gray) + press.noise * contact * noise(rng);
             let value = value.clamp(0.0, 254.0) as u8;
             let px = &mut img.pixels[y as usize * width + x as usize];
@@ -228,12 +323,112 @@ fn finish(mut img: GrayImage, drawn: &[Rect], rng: &mut Rng) -> GrayImage {
     img
 }
 
-/// A flat single-finger impression, 400 x 500.
-pub fn flat(master: &FingerMaster, rng: &mut Rng) -> Impression {
+/// Separable Gaussian blur of standard deviation `sigma` over a region; the background (255)
+/// around the finger takes part, as it does in an out-of-focus or moved image.
+fn gaussian(img: &mut GrayImage, (x0, y0, x1, y1): Rect, sigma: f32) {
+    if sigma <= 0.0 || x0 >= x1 || y0 >= y1 {
+        return;
+    }
+    let reach = (3.0 * sigma).ceil() as i64;
+    let weights: Vec<f32> = (-reach..=reach)
+        .map(|t| (-((t * t) as f32) / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let total: f32 = weights.iter().sum();
+    let weights: Vec<f32> = weights.iter().map(|w| w / total).collect();
+    let (w, h) = (i64::from(img.width), i64::from(img.height));
+    let (rw, rh) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let at = |img: &GrayImage, x: i64, y: i64| {
+        f32::from(img.pixels[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize])
+    };
+    // Across, over the rows of the region and `reach` rows either side, then down.
+    let (ya, yb) = (i64::from(y0) - reach, i64::from(y1) + reach);
+    let mut across = vec![0f32; rw * (yb - ya) as usize];
+    for (r, y) in (ya..yb).enumerate() {
+        for c in 0..rw {
+            let x = i64::from(x0) + c as i64;
+            across[r * rw + c] = weights
+                .iter()
+                .enumerate()
+                .map(|(k, wt)| wt * at(img, x + k as i64 - reach, y))
+                .sum();
+        }
+    }
+    for r in 0..rh {
+        for c in 0..rw {
+            let v: f32 = weights
+                .iter()
+                .enumerate()
+                .map(|(k, wt)| wt * across[(r + k) * rw + c])
+                .sum();
+            let i = (y0 as usize + r) * w as usize + x0 as usize + c;
+            img.pixels[i] = v.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// Residue on the platen: ridgeless, blotchy smears (dark where thick) covering a share of the
+/// image that grows with `dirt`.
+fn smear(img: &mut GrayImage, dirt: f32, rng: &mut Rng) {
+    let (w, h) = (img.width as f32, img.height as f32);
+    let scale = w.max(h) / 500.0;
+    let (shape_cell, grain_cell) = (rng.range(70.0, 110.0) * scale, rng.range(3.0, 6.0));
+    let shape = Field::new(rng, w, h, shape_cell);
+    let grain = Field::new(rng, w, h, grain_cell);
+    let coarse = Field::new(rng, w, h, 18.0);
+    // Higher dirt lowers the level above which the shape field is residue.
+    let level = 0.45 - 0.75 * dirt.clamp(0.0, 1.0);
+    let darkest = rng.range(90.0, 140.0);
+    let width = img.width as usize;
+    for y in 0..img.height {
+        for x in 0..img.width {
+            let (fx, fy) = (x as f32, y as f32);
+            let thick = smoothstep(level, level + 0.25, shape.sample(fx, fy));
+            if thick <= 0.0 {
+                continue;
+            }
+            let texture = 0.6 * grain.sample(fx, fy) + 0.4 * coarse.sample(fx, fy);
+            let gray = 255.0 - thick * (255.0 - darkest) * (0.8 + 0.2 * texture);
+            let px = &mut img.pixels[y as usize * width + x as usize];
+            *px = (*px).min(gray.clamp(0.0, 254.0) as u8);
+        }
+    }
+}
+
+/// Sensor noise over every pixel that is not background.
+fn add_noise(img: &mut GrayImage, sd: f32, rng: &mut Rng) {
+    for px in img.pixels.iter_mut().filter(|p| **p < 255) {
+        *px = (f32::from(*px) + sd * noise(rng)).round().clamp(0.0, 254.0) as u8;
+    }
+}
+
+/// [`finish`], then the conditions that act on the whole image.
+fn finish_with(img: GrayImage, drawn: &[Rect], cond: &Conditions, side: &mut Rng) -> GrayImage {
+    let mut img = img;
+    if cond.dirt > 0.0 {
+        smear(&mut img, cond.dirt, side);
+    }
+    if cond.blur > 0.0 {
+        for &r in drawn {
+            gaussian(&mut img, r, cond.blur);
+        }
+    }
+    // Dry skin is flaky: its ridges print speckled, as grain on top of the sensor's noise.
+    let flakes = 30.0 * cond.dryness.clamp(0.0, 1.0);
+    let noise = (cond.noise * cond.noise + flakes * flakes).sqrt();
+    if noise > 0.0 {
+        add_noise(&mut img, noise, side);
+    }
+    img
+}
+
+/// A flat single-finger impression, 400 x 500, under `cond`.
+pub fn flat(master: &FingerMaster, rng: &mut Rng, cond: &Conditions) -> Impression {
     let (w, h) = (u32::from(FLAT_SIZE.0), u32::from(FLAT_SIZE.1));
+    let mut side = Conditions::side_rng(rng, 1);
     let s = master.shape();
-    let pressure = rng.f32();
-    let angle = (rng.normal() * 6.0).clamp(-15.0, 15.0).to_radians();
+    let random_pressure = rng.f32();
+    let pressure = cond.pressure.unwrap_or(random_pressure);
+    let angle = (rng.normal() * 6.0).clamp(-15.0, 15.0).to_radians() + cond.turn.to_radians();
     // The tip lands 0 to 60 px below the top edge; the pad is roughly centred sideways.
     let x = w as f32 / 2.0 + (rng.normal() * 18.0).clamp(-45.0, 45.0);
     let y = rng.range(0.0, 60.0) + s.top * (0.86 + 0.16 * pressure);
@@ -243,12 +438,22 @@ pub fn flat(master: &FingerMaster, rng: &mut Rng) -> Impression {
         y,
         angle,
     };
-    let press = Press::random(master, pose, pressure, rng);
+    let mut press = Press::random(master, pose, pressure, rng);
+    cond.press(&mut press, master, &mut side);
     let mut img = GrayImage::blank(w, h);
-    let drawn = render(&mut img, master, &press, rng);
+    let lifted = cond.lifted.contains(&master.finger());
+    let drawn = if lifted {
+        (0, 0, 0, 0)
+    } else {
+        render(&mut img, master, &press, rng)
+    };
+    let mut image = finish(img, &[drawn], rng);
+    if !cond.is_default() {
+        image = finish_with(image, &[drawn], cond, &mut side);
+    }
     Impression {
-        image: finish(img, &[drawn], rng),
-        poses: vec![pose],
+        image,
+        poses: if lifted { Vec::new() } else { vec![pose] },
     }
 }
 
@@ -261,16 +466,18 @@ const SLAP_LAYOUT: [(f32, f32, f32); 4] = [
     (1340.0, 850.0, 10.0),
 ];
 
-/// A four-finger slap, 1600 x 1500. `masters` are in image order (see
+/// A four-finger slap, 1600 x 1500, under `cond`. `masters` are in image order (see
 /// [`CaptureMode::fingers`](crate::mode::CaptureMode::fingers)).
-pub fn slap(masters: &[&FingerMaster], hand: Hand, rng: &mut Rng) -> Impression {
+pub fn slap(masters: &[&FingerMaster], hand: Hand, rng: &mut Rng, cond: &Conditions) -> Impression {
     let (w, h) = (u32::from(SLAP_SIZE.0), u32::from(SLAP_SIZE.1));
+    let mut side = Conditions::side_rng(rng, 2);
     let mut img = GrayImage::blank(w, h);
     let hand_angle = (rng.normal() * 4.0).clamp(-10.0, 10.0).to_radians();
     let (shift_x, shift_y) = (rng.normal() * 20.0, rng.normal() * 30.0);
     // The hand turns about the wrist, below the platen.
     let (pivot_x, pivot_y) = (w as f32 / 2.0, h as f32 + 300.0);
-    let pressure = rng.range(0.2, 0.9);
+    let random_pressure = rng.range(0.2, 0.9);
+    let pressure = cond.pressure.unwrap_or(random_pressure);
     let mut poses = Vec::with_capacity(masters.len());
     let mut drawn = Vec::with_capacity(masters.len());
     for (slot, master) in masters.iter().enumerate() {
@@ -285,7 +492,8 @@ pub fn slap(masters: &[&FingerMaster], hand: Hand, rng: &mut Rng) -> Impression 
         let (sin, cos) = hand_angle.sin_cos();
         let x = pivot_x + cos * px - sin * py + shift_x + rng.normal() * 8.0;
         let y = pivot_y + sin * px + cos * py + shift_y + rng.normal() * 15.0;
-        let angle = hand_angle + (mirror * tilt + rng.normal() * 2.5).to_radians();
+        let angle =
+            hand_angle + (mirror * tilt + rng.normal() * 2.5).to_radians() + cond.turn.to_radians();
         let pose = Pose {
             finger: master.finger(),
             x,
@@ -295,38 +503,56 @@ pub fn slap(masters: &[&FingerMaster], hand: Hand, rng: &mut Rng) -> Impression 
         let finger_pressure = (pressure + rng.range(-0.15, 0.15)).clamp(0.0, 1.0);
         let mut press = Press::random(master, pose, finger_pressure, rng);
         press.elongate = rng.range(1.05, 1.2);
+        cond.press(&mut press, master, &mut side);
+        if cond.lifted.contains(&master.finger()) {
+            continue;
+        }
         drawn.push(render(&mut img, master, &press, rng));
         poses.push(pose);
     }
-    Impression {
-        image: finish(img, &drawn, rng),
-        poses,
+    let mut image = finish(img, &drawn, rng);
+    if !cond.is_default() {
+        image = finish_with(image, &drawn, cond, &mut side);
     }
+    Impression { image, poses }
 }
 
-/// Both thumbs, 1600 x 1000: left thumb on the left, tips leaning towards each other.
-pub fn thumbs(left: &FingerMaster, right: &FingerMaster, rng: &mut Rng) -> Impression {
+/// Both thumbs, 1600 x 1000, under `cond`: left thumb on the left, tips leaning towards each
+/// other.
+pub fn thumbs(
+    left: &FingerMaster,
+    right: &FingerMaster,
+    rng: &mut Rng,
+    cond: &Conditions,
+) -> Impression {
     let (w, h) = (u32::from(THUMBS_SIZE.0), u32::from(THUMBS_SIZE.1));
+    let mut side = Conditions::side_rng(rng, 3);
     let mut img = GrayImage::blank(w, h);
     let mut poses = Vec::with_capacity(2);
     let mut drawn = Vec::with_capacity(2);
-    let pressure = rng.range(0.2, 0.9);
+    let random_pressure = rng.range(0.2, 0.9);
+    let pressure = cond.pressure.unwrap_or(random_pressure);
     for (master, bx, tilt) in [(left, 540.0, 12.0f32), (right, 1060.0, -12.0)] {
         let pose = Pose {
             finger: master.finger(),
             x: bx + rng.normal() * 25.0,
             y: 470.0 + rng.normal() * 30.0,
-            angle: (tilt + rng.normal() * 5.0).to_radians(),
+            angle: (tilt + rng.normal() * 5.0 + cond.turn).to_radians(),
         };
         let p = (pressure + rng.range(-0.15, 0.15)).clamp(0.0, 1.0);
-        let press = Press::random(master, pose, p, rng);
+        let mut press = Press::random(master, pose, p, rng);
+        cond.press(&mut press, master, &mut side);
+        if cond.lifted.contains(&master.finger()) {
+            continue;
+        }
         drawn.push(render(&mut img, master, &press, rng));
         poses.push(pose);
     }
-    Impression {
-        image: finish(img, &drawn, rng),
-        poses,
+    let mut image = finish(img, &drawn, rng);
+    if !cond.is_default() {
+        image = finish_with(image, &drawn, cond, &mut side);
     }
+    Impression { image, poses }
 }
 
 /// The master over its whole canvas as an ideal print: full contact, no noise.
@@ -345,4 +571,136 @@ pub fn render_master(master: &FingerMaster) -> GrayImage {
         }
     }
     img
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::synth::SyntheticPerson;
+
+    fn person() -> &'static SyntheticPerson {
+        static P: OnceLock<SyntheticPerson> = OnceLock::new();
+        P.get_or_init(|| SyntheticPerson::new(77))
+    }
+
+    fn flat_with(cond: &Conditions) -> Impression {
+        person().impression_with(Finger::RightIndex, &mut Rng::new(5), cond)
+    }
+
+    /// Pixels darker than `level`.
+    fn ink(img: &GrayImage, level: u8) -> usize {
+        img.pixels.iter().filter(|&&v| v < level).count()
+    }
+
+    /// Sum of absolute differences between horizontal neighbours: how sharp the image is.
+    fn sharpness(img: &GrayImage) -> u64 {
+        img.pixels
+            .chunks_exact(img.width as usize)
+            .flat_map(|row| row.windows(2).map(|p| u64::from(p[0].abs_diff(p[1]))))
+            .sum()
+    }
+
+    #[test]
+    fn default_conditions_change_nothing() {
+        let p = person();
+        let none = Conditions::default();
+        for finger in [Finger::RightIndex, Finger::LeftThumb] {
+            let a = p.impression(finger, &mut Rng::new(9));
+            let b = p.impression_with(finger, &mut Rng::new(9), &none);
+            assert_eq!((a.image, a.poses), (b.image, b.poses));
+        }
+        let a = p.slap(Hand::Left, &mut Rng::new(3));
+        let b = p.slap_with(Hand::Left, &mut Rng::new(3), &none);
+        assert_eq!((a.image, a.poses), (b.image, b.poses));
+        let a = p.thumbs(&mut Rng::new(4));
+        let b = p.thumbs_with(&mut Rng::new(4), &none);
+        assert_eq!((a.image, a.poses), (b.image, b.poses));
+        // And conditions are as deterministic as the rest.
+        let wet = Conditions {
+            wetness: 0.8,
+            noise: 30.0,
+            dirt: 0.5,
+            ..Conditions::default()
+        };
+        assert_eq!(flat_with(&wet).image, flat_with(&wet).image);
+    }
+
+    #[test]
+    fn each_condition_changes_the_impression_the_way_it_says() {
+        let clean = flat_with(&Conditions::default());
+        let with = |f: fn(&mut Conditions)| {
+            let mut c = Conditions::default();
+            f(&mut c);
+            flat_with(&c)
+        };
+        let clean_ink = ink(&clean.image, 200);
+        // A fingertip-only touch and dry skin leave less ink, a hard press more.
+        assert!(ink(&with(|c| c.contact = Some(0.3)).image, 200) * 2 < clean_ink);
+        assert!(ink(&with(|c| c.dryness = 1.0).image, 200) * 3 < clean_ink * 2);
+        let hard = ink(&with(|c| c.pressure = Some(1.0)).image, 200);
+        let light = ink(&with(|c| c.pressure = Some(0.0)).image, 200);
+        assert!(hard > light, "{hard} vs {light}");
+        // Wet skin is darker, a faint image has no dark pixels at all.
+        assert!(ink(&with(|c| c.wetness = 1.0).image, 100) > ink(&clean.image, 100) * 2);
+        assert_eq!(ink(&with(|c| c.fade = 0.8).image, 150), 0);
+        assert!(ink(&clean.image, 150) > 10_000);
+        // Blur softens edges; noise roughens them.
+        assert!(sharpness(&with(|c| c.blur = 2.0).image) * 2 < sharpness(&clean.image));
+        assert!(sharpness(&with(|c| c.noise = 40.0).image) > sharpness(&clean.image));
+        // A turned finger is turned by that much.
+        let turned = with(|c| c.turn = 30.0);
+        let d = turned.poses[0].angle - clean.poses[0].angle;
+        assert!((d - 30f32.to_radians()).abs() < 1e-5, "{d}");
+        // A lifted finger leaves an empty image and no pose.
+        let lifted = with(|c| c.lifted = vec![Finger::RightIndex]);
+        assert!(lifted.poses.is_empty());
+        assert!(lifted.image.pixels.iter().all(|&v| v == 255));
+        // Dirt lies on the glass around the finger too: the corners get ink.
+        let dirty = with(|c| c.dirt = 1.0);
+        let corners = |img: &GrayImage| {
+            (0..img.height)
+                .flat_map(|y| (0..img.width).map(move |x| (x, y)))
+                .filter(|&(x, y)| {
+                    (x < 60 || x >= img.width - 60) && (y < 60 || y >= img.height - 60)
+                })
+                .filter(|&(x, y)| img.get(x, y) < 230)
+                .count()
+        };
+        let (before, after) = (corners(&clean.image), corners(&dirty.image));
+        assert!(after > before + 1000, "{before} -> {after}");
+    }
+
+    #[test]
+    fn a_finger_lifted_off_a_slap_leaves_its_place_empty() {
+        let p = person();
+        let full = p.slap(Hand::Right, &mut Rng::new(2));
+        let cond = Conditions {
+            lifted: vec![Finger::RightRing],
+            ..Conditions::default()
+        };
+        let three = p.slap_with(Hand::Right, &mut Rng::new(2), &cond);
+        assert_eq!(
+            three.poses.iter().map(|p| p.finger).collect::<Vec<_>>(),
+            [Finger::RightIndex, Finger::RightMiddle, Finger::RightLittle]
+        );
+        let ring = full
+            .poses
+            .iter()
+            .find(|p| p.finger == Finger::RightRing)
+            .expect("ring");
+        let (cx, cy) = (ring.x as u32, ring.y as u32);
+        let around = |img: &GrayImage| {
+            let mut dark = 0;
+            for y in cy - 40..cy + 40 {
+                for x in cx - 40..cx + 40 {
+                    dark += usize::from(img.get(x, y) < 200);
+                }
+            }
+            dark
+        };
+        assert!(around(&full.image) > 1000);
+        assert_eq!(around(&three.image), 0);
+    }
 }

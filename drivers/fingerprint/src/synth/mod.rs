@@ -2,6 +2,9 @@
 //! checks: ten consistent master prints per simulated person (ridge patterns with loops, whorls
 //! and arches grown along an orientation field, SFinGe-style), and a new impression of a master
 //! for every capture (placement, rotation, pressure, partial contact, skin distortion, noise).
+//! The `*_with` methods add [`Conditions`] on top (dry or wet skin, faint, blurred or noisy
+//! images, a fingertip-only touch, a turned finger, a finger left off, a dirty platen) for tests
+//! and for evaluating quality measures.
 //!
 //! Everything is deterministic given the seeds: `SyntheticPerson::new(seed)` always gives the same
 //! ten fingers, and an impression depends only on the master and the [`Rng`] it is given.
@@ -12,7 +15,7 @@ mod pattern;
 mod ridges;
 mod rng;
 
-pub use impression::{Impression, Pose};
+pub use impression::{Conditions, Impression, Pose};
 pub use pattern::{FingerShape, PatternClass, pattern_classes};
 pub use rng::Rng;
 
@@ -194,35 +197,56 @@ impl SyntheticPerson {
 
     /// A new flat impression (400 x 500) of one finger.
     pub fn impression(&self, finger: Finger, rng: &mut Rng) -> Impression {
-        impression::flat(self.master(finger), rng)
+        self.impression_with(finger, rng, &Conditions::default())
+    }
+
+    /// A flat impression (400 x 500) of one finger under `cond`.
+    pub fn impression_with(&self, finger: Finger, rng: &mut Rng, cond: &Conditions) -> Impression {
+        impression::flat(self.master(finger), rng, cond)
     }
 
     /// A four-finger slap (1600 x 1500) of one hand, with where each finger landed.
     pub fn slap(&self, hand: Hand, rng: &mut Rng) -> Impression {
+        self.slap_with(hand, rng, &Conditions::default())
+    }
+
+    /// A four-finger slap (1600 x 1500) of one hand under `cond`.
+    pub fn slap_with(&self, hand: Hand, rng: &mut Rng, cond: &Conditions) -> Impression {
         let masters: Vec<&FingerMaster> = CaptureMode::slap(hand)
             .fingers()
             .into_iter()
             .map(|f| self.master(f))
             .collect();
-        impression::slap(&masters, hand, rng)
+        impression::slap(&masters, hand, rng, cond)
     }
 
     /// Both thumbs side by side (1600 x 1000): left thumb on the left.
     pub fn thumbs(&self, rng: &mut Rng) -> Impression {
+        self.thumbs_with(rng, &Conditions::default())
+    }
+
+    /// Both thumbs side by side (1600 x 1000) under `cond`.
+    pub fn thumbs_with(&self, rng: &mut Rng, cond: &Conditions) -> Impression {
         impression::thumbs(
             self.master(Finger::LeftThumb),
             self.master(Finger::RightThumb),
             rng,
+            cond,
         )
     }
 
     /// The image a scanner would capture in `mode`.
     pub fn capture(&self, mode: CaptureMode, rng: &mut Rng) -> Impression {
+        self.capture_with(mode, rng, &Conditions::default())
+    }
+
+    /// The image a scanner would capture in `mode` under `cond`.
+    pub fn capture_with(&self, mode: CaptureMode, rng: &mut Rng, cond: &Conditions) -> Impression {
         match mode {
-            CaptureMode::Flat(f) => self.impression(f, rng),
-            CaptureMode::SlapRight => self.slap(Hand::Right, rng),
-            CaptureMode::SlapLeft => self.slap(Hand::Left, rng),
-            CaptureMode::TwoThumbs => self.thumbs(rng),
+            CaptureMode::Flat(f) => self.impression_with(f, rng, cond),
+            CaptureMode::SlapRight => self.slap_with(Hand::Right, rng, cond),
+            CaptureMode::SlapLeft => self.slap_with(Hand::Left, rng, cond),
+            CaptureMode::TwoThumbs => self.thumbs_with(rng, cond),
         }
     }
 }
