@@ -173,3 +173,65 @@ fn iris_and_signature_files() {
     let o = rekam(&["quality", "signature", eye_path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn fingerprint_files_single_and_slap() {
+    use rekam_fingerprint::sim::{SimConfig, SimDevice};
+    use rekam_fingerprint::{CaptureMode, Finger, Hand, Scanner};
+
+    let dir = tempfile::tempdir().unwrap();
+    let device = SimDevice::new(SimConfig {
+        person_seed: 11,
+        impression_seed: 5,
+        ..SimConfig::fast()
+    });
+    let mut scanner = Scanner::open(device.open().unwrap()).unwrap();
+    let mut save = |mode: CaptureMode, name: &str| {
+        let c = scanner.capture(mode, Duration::from_secs(10)).unwrap();
+        let path = dir.path().join(name);
+        image::GrayImage::from_raw(c.width, c.height, c.pixels)
+            .unwrap()
+            .save(&path)
+            .unwrap();
+        path
+    };
+    let flat = save(CaptureMode::Flat(Finger::ALL[1]), "flat.png");
+    let slap = save(CaptureMode::slap(Hand::Right), "slap.png");
+
+    let o = rekam(&["quality", "finger", flat.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // The slap cut into its four fingers, each with its place and quality.
+    let o = rekam(&[
+        "quality",
+        "finger",
+        "--slap",
+        "right",
+        "--json",
+        slap.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_str(text(&o).trim()).unwrap();
+    let positions: Vec<u64> = v["fingers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(positions, [2, 3, 4, 5], "{v}");
+
+    // A blank platen fails.
+    let blank = dir.path().join("blank.png");
+    image::GrayImage::from_pixel(1600, 1500, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let o = rekam(&[
+        "quality",
+        "finger",
+        "--slap",
+        "right",
+        blank.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("GAGAL"), "{}", text(&o));
+}

@@ -111,7 +111,30 @@ pub fn assess_file(path: &Path, subject: Subject) -> Result<FileAssessment, File
                 ..plain(face.assessment)
             })
         }
-        Subject::Finger { .. } => Err(FileError::NotStrokes(name.clone())), // TEMP until the finger gate lands
+        Subject::Finger { slap: None } => {
+            Ok(plain(super::finger::assess_finger(&image()?.to_luma8())))
+        }
+        Subject::Finger { slap: Some(mode) } => {
+            let grey = image()?.to_luma8();
+            let slap = super::finger::assess_slap(&grey, mode, &mode.fingers());
+            let fingers = slap
+                .fingers
+                .iter()
+                .map(|f| FingerFound {
+                    position: f.finger.position(),
+                    x: f.x,
+                    y: f.y,
+                    width: f.width,
+                    height: f.height,
+                    quality: f.quality,
+                    acceptable: f.assessment.acceptable,
+                })
+                .collect();
+            Ok(FileAssessment {
+                fingers,
+                ..plain(slap.assessment)
+            })
+        }
         Subject::Iris => Ok(plain(super::iris::assess(&image()?.to_luma8()))),
         Subject::Signature => {
             let strokes = super::signature::STROKE_FORMATS

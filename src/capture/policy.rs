@@ -3,7 +3,7 @@
 //! times out without one, another attempt starts, up to a limit; after the last, the best frame
 //! of all the attempts is kept *with a note* saying which check it failed. Every end of an
 //! attempt is a [`Decision`], with the assessment's scores, that the store keeps
-//! (`capture_decisions`, docs/storage.md).
+//! (`capture_decisions`, docs/storage.md) once the capture it led to is stored.
 //!
 //! The policy knows nothing of cameras or screens: the capture screen offers it each assessed
 //! frame ([`AutoCapture::offer`]) and a clock tick when frames stop coming
@@ -30,12 +30,13 @@ pub struct Thresholds {
 impl Thresholds {
     /// The defaults: the face and iris look for 10 s per attempt (a live camera: hundreds of
     /// frames), a finger impression for 15 s (the applicant lifts and lays the fingers again),
-    /// a signature for 60 s; three attempts each.
+    /// a signature for 60 s; three attempts each. Fingers are taken from the score at which
+    /// each finger's own quality check passes ([`super::finger::GOOD_ENOUGH`], NFIQ 2's scale).
     pub fn default_for(modality: Modality) -> Thresholds {
         let (accept_score, timeout_secs) = match modality {
             Modality::Face => (60, 10),
             Modality::Iris => (60, 10),
-            Modality::Finger => (40, 15),
+            Modality::Finger => (super::finger::GOOD_ENOUGH, 15),
             Modality::Signature => (50, 60),
         };
         Thresholds {
@@ -431,7 +432,10 @@ mod tests {
     fn settings_defaults_and_validation() {
         let s = QualitySettings::default();
         assert!(s.validate().is_ok());
-        assert_eq!(s.get(Modality::Finger).accept_score, 40);
+        assert_eq!(
+            s.get(Modality::Finger).accept_score,
+            crate::capture::finger::GOOD_ENOUGH
+        );
         let bad = QualitySettings {
             iris: Thresholds {
                 max_attempts: 0,

@@ -13,7 +13,7 @@ use chrono::Datelike;
 use image::{GrayImage, ImageFormat, RgbImage};
 use rekam_camera::{Background, CameraConfig, Eye, FrameSource, SimOptions, SimulatedCamera};
 use rekam_device::Backend;
-use rekam_fingerprint::mode::{CaptureMode, Finger};
+use rekam_fingerprint::mode::{CaptureMode, Finger, Hand};
 use rekam_fingerprint::sim::{SimConfig, SimDevice};
 use rekam_fingerprint::synth::SyntheticPerson;
 use rekam_signature::sim::{self as pad_sim, Faults, PadSimulator};
@@ -153,29 +153,71 @@ impl Recorder for SimulatedStation {
         })
         .with_person(person);
         let mut scanner = rekam_fingerprint::Scanner::open(device.open()?)?;
-        // One flat capture per finger; the 4-4-2 slaps need finger segmentation, which comes
-        // with the capture quality checks.
-        Finger::ALL
-            .iter()
-            .map(|finger| {
+        // The 4-4-2 slaps, as at the desk: each cut into its fingers by the quality gate. A
+        // finger recorded as an exception is not expected in its slap.
+        let excepted = a.finger_exception.map(|(position, _, _)| position);
+        let limits = self.quality.finger;
+        let mut out = Vec::new();
+        for mode in [
+            CaptureMode::slap(Hand::Right),
+            CaptureMode::slap(Hand::Left),
+            CaptureMode::TwoThumbs,
+        ] {
+            let expected: Vec<Finger> = mode
+                .fingers()
+                .into_iter()
+                .filter(|f| Some(f.position()) != excepted)
+                .collect();
+            // Each placement of the fingers is one attempt.
+            let (slap, _, decisions) = gate(Modality::Finger, limits, limits.timeout(), || {
+                let c = scanner.capture(mode, Duration::from_secs(10))?;
+                let image = GrayImage::from_raw(c.width, c.height, c.pixels)
+                    .context("the scanner's image has the wrong size")?;
+                let slap = crate::capture::finger::assess_slap(&image, mode, &expected);
+                Ok((slap.assessment.clone(), Arc::new(slap)))
+            })?;
+            let mut decisions = Some(decisions);
+            for f in &slap.fingers {
+                out.push((
+                    f.finger.position(),
+                    Gated {
+                        content: CaptureContent::Data {
+                            format: "png".into(),
+                            width: f.width,
+                            height: f.height,
+                            quality: Some(f.quality),
+                            bytes: encoded(f.image.clone(), ImageFormat::Png)?,
+                        },
+                        // The slap's decisions go with its first finger.
+                        decisions: decisions.take().unwrap_or_default(),
+                    },
+                ));
+            }
+            // A slap the policy settled on without its fingers: each missing one flat.
+            for finger in expected
+                .iter()
+                .filter(|f| slap.fingers.iter().all(|found| found.finger != **f))
+            {
                 let c = scanner.capture(CaptureMode::Flat(*finger), Duration::from_secs(10))?;
                 let image = GrayImage::from_raw(c.width, c.height, c.pixels)
                     .context("the scanner's image has the wrong size")?;
-                Ok((
+                let assessment = crate::capture::finger::assess_finger(&image);
+                out.push((
                     finger.position(),
                     Gated {
                         content: CaptureContent::Data {
                             format: "png".into(),
                             width: c.width,
                             height: c.height,
-                            quality: None,
+                            quality: Some(assessment.score),
                             bytes: encoded(image, ImageFormat::Png)?,
                         },
                         decisions: Vec::new(),
                     },
-                ))
-            })
-            .collect()
+                ));
+            }
+        }
+        Ok(out)
     }
 
     fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<Gated> {

@@ -41,7 +41,7 @@ pub struct Gated {
 /// What records the biometrics of a simulated applicant.
 pub trait Recorder {
     fn face(&mut self, a: &Applicant) -> anyhow::Result<Gated>;
-    /// All ten fingers, by position (1-10).
+    /// The fingers by position (1-10): all ten but the one recorded as an exception, if any.
     fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, Gated)>>;
     /// `position`: 1 right eye, 2 left eye.
     fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<Gated>;
@@ -282,16 +282,15 @@ impl Day<'_> {
         self.store.complete_capture_step(self.op, request)?;
 
         let fingers = self.timed(Modality::Finger, 10, || devices.fingers(a))?;
+        // The slaps leave out a finger recorded as an exception; its exception stands in.
         for (position, gated) in fingers {
-            match a.finger_exception {
-                Some((f, kind, why)) if f == position => {
-                    self.store_capture(
-                        request,
-                        capture(Modality::Finger, position, exception(kind, why)),
-                    )?;
-                }
-                _ => self.store_gated(request, Modality::Finger, position, gated)?,
-            }
+            self.store_gated(request, Modality::Finger, position, gated)?;
+        }
+        if let Some((position, kind, why)) = a.finger_exception {
+            self.store_capture(
+                request,
+                capture(Modality::Finger, position, exception(kind, why)),
+            )?;
         }
         self.spend(Step::Fingerprints);
         self.store.complete_capture_step(self.op, request)?;

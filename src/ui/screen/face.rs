@@ -336,9 +336,6 @@ impl State {
                 .await??;
                 let (bytes, (width, height)) = bytes;
                 db.call(move |store| {
-                    for decision in &decisions {
-                        store.record_decision(&user, request, 0, decision)?;
-                    }
                     let input = CaptureInput {
                         modality: Modality::Face,
                         position: 0,
@@ -351,6 +348,10 @@ impl State {
                         },
                     };
                     store.add_capture(&user, request, &input)?;
+                    // After the photo: a refused photo leaves no decisions about it.
+                    for decision in &decisions {
+                        store.record_decision(&user, request, 0, decision)?;
+                    }
                     Ok(store.complete_capture_step(&user, request)?)
                 })
                 .await

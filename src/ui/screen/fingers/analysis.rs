@@ -9,6 +9,8 @@ use rekam_fingerprint::{Capture, Finger};
 
 use super::{Action, Message, Notice, Phase, Shot, State};
 use crate::capture::finger;
+use crate::capture::policy::{Decision, Outcome, Thresholds};
+use crate::capture::quality::{Assessment, Finding};
 use crate::ui::app::Ctx;
 use crate::ui::db::Failure;
 use crate::workflow::{CaptureContent, CaptureInput, Modality};
@@ -31,11 +33,17 @@ impl State {
         self.phase = Phase::Analysing;
         self.notice = None;
         let (slap, expected, request) = (self.slap, self.expected(), self.request.id);
+        let (attempt, limits) = (self.attempts.len() + 1, self.limits);
+        // The slap's decision is kept at its first expected finger's position.
+        let position = expected.first().map_or(0, |f| f.position());
         Action::Run(Task::perform(
             async move {
                 let (preview, prints) = analyse(capture, expected).await;
                 let result = match prints {
-                    Ok(prints) => store_attempt(db, user, request, prints).await,
+                    Ok((prints, gate)) => {
+                        let at = (attempt, position);
+                        store_attempt(db, user, request, prints, gate, at, limits).await
+                    }
                     Err(e) => Err(e),
                 };
                 (preview, result)
@@ -48,7 +56,7 @@ impl State {
         &mut self,
         slap: usize,
         preview: Option<image::Handle>,
-        result: Result<Vec<Shot>, Failure>,
+        result: Result<Attempt, Failure>,
     ) -> Action<Message> {
         if slap != self.slap {
             return Action::None;
@@ -58,12 +66,20 @@ impl State {
             self.preview = preview;
         }
         match result {
-            Ok(shots) => self.attempts.push(shots),
+            Ok((shots, problem)) => {
+                if !shots.is_empty() {
+                    self.attempts.push(shots);
+                }
+                self.notice = problem.map(Notice::Quality);
+            }
             Err(e) => self.notice = Some(Notice::Failure(e)),
         }
         Action::None
     }
 }
+
+/// A stored attempt's fingers, and the first check its gate failed (to tell the operator).
+pub(super) type Attempt = (Vec<Shot>, Option<Finding>);
 
 /// What one finger of an image gives, before it is stored.
 struct Analysed {
@@ -97,31 +113,43 @@ fn handle(img: &::image::GrayImage, max: u32) -> image::Handle {
     image::Handle::from_rgba(w, h, rgba)
 }
 
-/// Segments, scores and encodes a capture on a thread of its own; the preview and the prints.
+/// The slap's quality gate on a thread of its own: the preview, each finger found (scored
+/// and encoded) and the gate's assessment.
 async fn analyse(
     capture: Arc<Capture>,
     expected: Vec<Finger>,
-) -> (Option<image::Handle>, Result<Vec<Analysed>, Failure>) {
+) -> (
+    Option<image::Handle>,
+    Result<(Vec<Analysed>, Assessment), Failure>,
+) {
     let (tx, rx) = iced::futures::channel::oneshot::channel();
     let spawned = std::thread::Builder::new()
         .name("rekam-fingers".into())
         .spawn(move || {
-            let preview = finger::capture_image(&capture).map(|img| handle(&img, 480));
-            let prints = finger::prints(&capture, &expected)
-                .map(|prints| {
-                    prints
-                        .into_iter()
-                        .map(|p| Analysed {
-                            position: p.finger.position(),
-                            quality: p.quality,
-                            width: p.crop.image.width(),
-                            height: p.crop.image.height(),
-                            handle: handle(&p.crop.image, 300),
-                            png: p.png,
-                        })
-                        .collect()
+            let Some(img) = finger::capture_image(&capture) else {
+                let e = finger::PrintError::Segment(finger::SegmentError::BadImage);
+                let _ = tx.send((None, Err(Failure::new(e))));
+                return;
+            };
+            let preview = Some(handle(&img, 480));
+            let gate = finger::assess_slap(&img, capture.mode, &expected);
+            let prints = gate
+                .fingers
+                .iter()
+                .map(|f| {
+                    let png = finger::encode_png(&f.image)
+                        .map_err(|e| Failure::new(finger::PrintError::Encode(e.to_string())))?;
+                    Ok(Analysed {
+                        position: f.finger.position(),
+                        quality: f.quality,
+                        width: f.width,
+                        height: f.height,
+                        handle: handle(&f.image, 300),
+                        png,
+                    })
                 })
-                .map_err(Failure::new);
+                .collect::<Result<Vec<_>, Failure>>()
+                .map(|prints| (prints, gate.assessment));
             let _ = tx.send((preview, prints));
         });
     if let Err(e) = spawned {
@@ -131,13 +159,35 @@ async fn analyse(
         .unwrap_or_else(|_| (None, Err(Failure::internal("fingerprint analysis stopped"))))
 }
 
-/// Stores one attempt: every finger of the image in one transaction.
+/// Stores one attempt: every finger of the image in one transaction, then the policy's
+/// decision about it with the gate's scores: taken when every check passes at
+/// `accept_score`, a retry while attempts are left, else the best of the attempts. An image
+/// without its fingers stores no capture, only the decision, so that why it was retaken stays
+/// on record.
 async fn store_attempt(
     db: crate::ui::db::Db,
     user: crate::store::User,
     request: i64,
     prints: Vec<Analysed>,
-) -> Result<Vec<Shot>, Failure> {
+    gate: Assessment,
+    (attempt, position): (usize, u8),
+    limits: Thresholds,
+) -> Result<Attempt, Failure> {
+    let outcome = if gate.acceptable && gate.score >= limits.accept_score {
+        Outcome::Accepted
+    } else if attempt < usize::from(limits.max_attempts.max(1)) {
+        Outcome::Retry
+    } else {
+        Outcome::BestOfAttempts
+    };
+    let problem = gate.failures().next().cloned();
+    let decision = Decision {
+        modality: Modality::Finger,
+        attempt: u8::try_from(attempt).unwrap_or(u8::MAX),
+        outcome,
+        frames: 1,
+        best: Some(gate),
+    };
     let inputs: Vec<CaptureInput> = prints
         .iter()
         .map(|p| CaptureInput {
@@ -153,9 +203,17 @@ async fn store_attempt(
         })
         .collect();
     let ids = db
-        .call(move |store| Ok(store.add_captures(&user, request, &inputs)?))
+        .call(move |store| {
+            let ids = if inputs.is_empty() {
+                Vec::new()
+            } else {
+                store.add_captures(&user, request, &inputs)?
+            };
+            store.record_decision(&user, request, position, &decision)?;
+            Ok(ids)
+        })
         .await?;
-    Ok(prints
+    let shots = prints
         .into_iter()
         .zip(ids)
         .map(|(p, capture)| Shot {
@@ -164,5 +222,6 @@ async fn store_attempt(
             capture,
             handle: p.handle,
         })
-        .collect())
+        .collect();
+    Ok((shots, problem))
 }

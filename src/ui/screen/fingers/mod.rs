@@ -1,6 +1,10 @@
 //! Fingerprints: the 4-4-2 slaps (right four, left four, both thumbs) with the hand diagram,
 //! the scanner's state, the live image and each finger's crop with its quality; retries up to
-//! [`MAX_ATTEMPTS`] per slap, best-of per finger, exceptions with a reason per finger.
+//! `[quality.finger] max_attempts` per slap, best-of per finger, exceptions with a reason per
+//! finger. Each image goes through the slap's quality gate ([`crate::capture::finger::assess_slap`]:
+//! empty or smudged glass, the finger count, each finger's quality on NFIQ 2's scale); the
+//! auto-capture policy's decision about each attempt (accepted, retry, best of the attempts) is
+//! stored with its scores.
 //!
 //! Every attempt that segments is stored at once, all fingers of the slap in one
 //! `add_captures` call (so the store keeps every attempt, sealed, as the workflow intends).
@@ -47,8 +51,6 @@ const SLAPS: [CaptureMode; 3] = [
     CaptureMode::SlapLeft,
     CaptureMode::TwoThumbs,
 ];
-/// Attempts per slap before the best of them is kept.
-pub const MAX_ATTEMPTS: usize = 3;
 /// How long the scanner waits for the fingers.
 const FINGER_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -93,6 +95,8 @@ enum Notice {
     Lifted,
     Device(DeviceProblem),
     Failure(Failure),
+    /// The slap's quality gate: what failed on the last attempt, in the operator's words.
+    Quality(crate::capture::quality::Finding),
 }
 
 /// The exception form, open for one finger.
@@ -116,6 +120,8 @@ pub struct State {
     phase: Phase,
     /// The stored attempts of the current slap.
     attempts: Vec<Vec<Shot>>,
+    /// The auto-capture policy's limits for fingers (`[quality.finger]`).
+    limits: crate::capture::policy::Thresholds,
     preview: Option<image::Handle>,
     taken: BTreeMap<u8, Taken>,
     exceptions: BTreeMap<u8, (ExceptionKind, String)>,
@@ -129,7 +135,11 @@ pub enum Message {
     Scanner(ScanUpdate),
     Scan,
     /// The image of slap `.0` was analysed (and stored): the preview and the shots.
-    Analysed(usize, Option<image::Handle>, Result<Vec<Shot>, Failure>),
+    Analysed(
+        usize,
+        Option<image::Handle>,
+        Result<analysis::Attempt, Failure>,
+    ),
     Accept,
     Accepted(usize, Result<(), Failure>),
     Completed(Result<(), Failure>),
@@ -155,7 +165,7 @@ pub fn person_seed(request: &RequestView) -> u64 {
 }
 
 impl State {
-    pub fn new(_ctx: &Ctx, request: RequestView) -> (State, Task<Message>) {
+    pub fn new(ctx: &Ctx, request: RequestView) -> (State, Task<Message>) {
         let mut taken = BTreeMap::new();
         let mut exceptions = BTreeMap::new();
         for c in request
@@ -183,6 +193,7 @@ impl State {
             link: Link::Opening,
             phase: Phase::Idle,
             attempts: Vec::new(),
+            limits: ctx.settings.quality.finger,
             preview: None,
             taken,
             exceptions,
@@ -256,12 +267,17 @@ impl State {
             .max_by_key(|(s, _)| s.quality)
     }
 
+    /// Attempts per slap: `[quality.finger] max_attempts`.
+    fn max_attempts(&self) -> usize {
+        usize::from(self.limits.max_attempts.max(1))
+    }
+
     fn can_scan(&self) -> bool {
         self.mode().is_some()
             && !self.busy()
             && !self.scanning()
             && self.form.is_none()
-            && self.attempts.len() < MAX_ATTEMPTS
+            && self.attempts.len() < self.max_attempts()
     }
 
     fn can_accept(&self) -> bool {

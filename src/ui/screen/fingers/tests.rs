@@ -186,7 +186,18 @@ fn after_three_attempts_each_finger_keeps_its_best() {
         &mut s,
         image_message(smeared(capture(mode, 13), &mode.fingers())),
     );
-    assert_eq!(s.attempts.len(), MAX_ATTEMPTS);
+    assert_eq!(s.attempts.len(), s.max_attempts());
+    // Each attempt's decision is kept with its gate's scores; smeared fingers are no passing
+    // slap, so the last is the best of the attempts.
+    let kept = f.store(move |st| Ok(st.decisions(id)?));
+    let outcomes: Vec<_> = kept.iter().map(|d| d.outcome).collect();
+    use crate::capture::policy::Outcome;
+    assert_eq!(
+        outcomes,
+        [Outcome::Retry, Outcome::Retry, Outcome::BestOfAttempts],
+        "{kept:?}"
+    );
+    assert!(kept.iter().all(|d| d.position == 2 && d.score.is_some()));
     // The limit: no fourth scan.
     go(&f, &mut s, Message::Scan);
     assert_eq!(asked(&rx), None);
@@ -295,7 +306,19 @@ fn an_exception_needs_a_reason_and_problems_say_what_to_do() {
         .as_ref()
         .map(|n| notice_text(n, &f.ctx))
         .unwrap_or_default();
-    assert!(shown.starts_with("Hanya 0 dari 4 jari"), "{shown}");
+    assert!(shown.starts_with("Kaca pemindai kosong"), "{shown}");
+    // The policy's decision about it is kept, with the check that failed.
+    let id = s.request.id;
+    let kept = f.store(move |st| Ok(st.decisions(id)?));
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].outcome, crate::capture::policy::Outcome::Retry);
+    assert_eq!((kept[0].modality, kept[0].position), (Modality::Finger, 2));
+    assert!(
+        kept[0]
+            .findings
+            .iter()
+            .any(|f| f.check == "platen_empty" && !f.pass)
+    );
 
     // The scanner unplugged: the banner says which device and what to do.
     go(

@@ -5,7 +5,7 @@ use iced::widget::{button, column, container, image, progress_bar, row, space, t
 use iced::{Alignment, Element, Length};
 use rekam_fingerprint::{CaptureMode, Finger};
 
-use super::{MAX_ATTEMPTS, Message, Notice, Phase, State};
+use super::{Message, Notice, Phase, State};
 use crate::capture::finger::GOOD_ENOUGH;
 use crate::lang::Localize;
 use crate::ui::app::Ctx;
@@ -90,7 +90,7 @@ impl State {
                 .width(Length::Fill)
                 .style(theme::banner(match n {
                     Notice::Failure(_) | Notice::Device(_) => Tone::Bad,
-                    Notice::NoFinger | Notice::Lifted => Tone::Warning,
+                    Notice::NoFinger | Notice::Lifted | Notice::Quality(_) => Tone::Warning,
                 }))
         }))
         .push(self.buttons(ctx))
@@ -236,12 +236,13 @@ impl State {
         if self.mode().is_none() || self.attempts.is_empty() {
             return None;
         }
-        let s = if self.attempts.len() >= MAX_ATTEMPTS {
-            tr.f("fingers.limit", &[("max", &MAX_ATTEMPTS)])
+        let max = self.max_attempts();
+        let s = if self.attempts.len() >= max {
+            tr.f("fingers.limit", &[("max", &max)])
         } else {
             tr.f(
                 "fingers.attempt",
-                &[("n", &self.attempts.len()), ("max", &MAX_ATTEMPTS)],
+                &[("n", &self.attempts.len()), ("max", &max)],
             )
         };
         Some(text(s).size(theme::BODY).into())
@@ -254,7 +255,10 @@ impl State {
         } else {
             tr.f(
                 "fingers.retry",
-                &[("left", &MAX_ATTEMPTS.saturating_sub(self.attempts.len()))],
+                &[(
+                    "left",
+                    &self.max_attempts().saturating_sub(self.attempts.len()),
+                )],
             )
         };
         let b = |label: String, on: Option<Message>, primary: bool| {
@@ -319,5 +323,6 @@ pub(super) fn notice_text(notice: &Notice, ctx: &Ctx) -> String {
         Notice::Lifted => ctx.tr.t("fingers.lifted"),
         Notice::Device(p) => p.localize(ctx.lang()),
         Notice::Failure(e) => e.text(ctx.lang()),
+        Notice::Quality(f) => f.message(ctx.lang()).to_owned(),
     }
 }
