@@ -5,17 +5,24 @@
 //! - `detect`: BlazeFace over the frame's three square tiles, then once more around the face
 //!   found (four network runs);
 //! - `assess`: the whole gate, detection included: what every preview frame costs;
-//! - `token`: cutting the 480x640 token image and encoding it as JPEG (once per photo taken).
+//! - `token`: cutting the 480x640 token image and encoding it as JPEG (once per photo taken);
+//! - `network`: one run of the network alone on a 128x128 input, by the detector's engine
+//!   (`rekam::capture::face::net`) and by tract (what the detector used before), side by side.
 //!
-//! Target: the whole gate under 20 ms on one core (live guidance at 30 fps). tract runs a
-//! network on the calling thread only; for a clean figure on a busy machine run the built
-//! binary under `taskset -c 0` (docs/PERFORMANCE.md gives the command).
+//! Target: the whole gate under 20 ms on one core (live guidance at 30 fps). The detector's
+//! engine, like tract, runs a network on the calling thread only; for a clean figure on a busy
+//! machine run the built binary under `taskset -c 0` (docs/PERFORMANCE.md gives the command).
 
+use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
-use rekam::capture::face::{self, detect::Detector};
+use rekam::capture::face::{self, detect::Detector, net::Net};
 use rekam_camera::{Background, CameraConfig, FrameSource, SimOptions, SimulatedCamera};
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+
+static MODEL: &[u8] = include_bytes!("../assets/models/blazeface-front-128.onnx");
 
 fn frames() -> Vec<RgbImage> {
     let options = SimOptions {
@@ -33,20 +40,71 @@ fn frames() -> Vec<RgbImage> {
         .collect()
 }
 
+/// CPU time this thread has run, from the scheduler's own account: what one core spends,
+/// whatever else the machine is doing. Its resolution here is the scheduler tick (4 ms), so only
+/// its mean over many calls means anything.
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+/// The model for the engine and for tract (which reads `ConstantOfShape` without a `value` as
+/// another type than ONNX's float zero: give it that default, as the detector's tests do).
+fn engines() -> (Net, TypedRunnableModel<TypedModel>) {
+    let onnx = tract_onnx::onnx();
+    let mut proto = onnx
+        .proto_model_for_read(&mut Cursor::new(MODEL))
+        .expect("model");
+    let net = Net::from_onnx(&proto).expect("engine");
+    for node in proto
+        .graph
+        .iter_mut()
+        .flat_map(|g| &mut g.node)
+        .filter(|n| n.op_type == "ConstantOfShape")
+    {
+        node.attribute.push(pb::AttributeProto {
+            name: "value".into(),
+            r#type: pb::attribute_proto::AttributeType::Tensor as i32,
+            t: Some(pb::TensorProto {
+                dims: vec![1],
+                data_type: pb::tensor_proto::DataType::Float as i32,
+                float_data: vec![0.0],
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    }
+    let plan = onnx
+        .model_for_proto_model(&proto)
+        .expect("model")
+        .with_input_fact(0, f32::fact([1, 128, 128, 3]).into())
+        .expect("input")
+        .into_optimized()
+        .expect("optimised")
+        .into_runnable()
+        .expect("runnable");
+    (net, plan)
+}
+
 /// Runs `f` over the frames `rounds` times; returns the median, 95th percentile and maximum
-/// per call.
-fn time(rounds: usize, frames: &[RgbImage], mut f: impl FnMut(&RgbImage)) -> [Duration; 3] {
+/// wall time per call, and the thread's mean CPU time per call.
+fn time(rounds: usize, frames: &[RgbImage], mut f: impl FnMut(&RgbImage)) -> [Duration; 4] {
     let mut times = Vec::with_capacity(rounds * frames.len());
+    let mut cpu = Vec::with_capacity(rounds * frames.len());
     for _ in 0..rounds {
         for frame in frames {
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), thread_cpu());
             f(frame);
             times.push(t.elapsed());
+            cpu.push(thread_cpu().saturating_sub(c));
         }
     }
     times.sort();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    [at(0.5), at(0.95), at(1.0)]
+    let at = |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    let mean_cpu = cpu.iter().sum::<Duration>() / cpu.len().max(1) as u32;
+    [at(&times, 0.5), at(&times, 0.95), at(&times, 1.0), mean_cpu]
 }
 
 fn main() {
@@ -58,7 +116,7 @@ fn main() {
     let t = Instant::now();
     let detector = Detector::shared().expect("model");
     println!(
-        "model load and optimisation: {:.0} ms",
+        "model load (parsing and planning): {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0
     );
     // Warm up (first runs allocate the plan's buffers).
@@ -70,12 +128,13 @@ fn main() {
         );
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let report = |name: &str, [median, p95, max]: [Duration; 3]| {
+    let report = |name: &str, [median, p95, max, cpu]: [Duration; 4]| {
         println!(
-            "{name:8} median {:6.2} ms   p95 {:6.2} ms   max {:6.2} ms",
+            "{name:8} wall: median {:6.2} ms  p95 {:6.2} ms  max {:6.2} ms   cpu: mean {:6.2} ms",
             ms(median),
             ms(p95),
-            ms(max)
+            ms(max),
+            ms(cpu)
         );
     };
     println!(
@@ -85,6 +144,17 @@ fn main() {
     report(
         "detect",
         time(25, &frames, |f| {
+            detector.detect(f).expect("detect");
+        }),
+    );
+    // The centre square alone: one tile and one refinement, i.e. two network runs.
+    let squares: Vec<RgbImage> = frames
+        .iter()
+        .map(|f| image::imageops::crop_imm(f, 280, 0, 720, 720).to_image())
+        .collect();
+    report(
+        "square",
+        time(25, &squares, |f| {
             detector.detect(f).expect("detect");
         }),
     );
@@ -107,4 +177,40 @@ fn main() {
             face::token_jpeg(f, a).expect("a face").expect("jpeg");
         }),
     );
+
+    // One network run on a 128x128 input (the frames' centre squares, downscaled), each engine.
+    let (net, plan) = engines();
+    let inputs: Vec<Vec<f32>> = squares
+        .iter()
+        .map(|f| {
+            image::imageops::resize(f, 128, 128, image::imageops::FilterType::Triangle)
+                .as_raw()
+                .iter()
+                .map(|&v| f32::from(v) / 127.5 - 1.0)
+                .collect()
+        })
+        .collect();
+    let mut k = 0;
+    let mut next = || {
+        k += 1;
+        &inputs[k % inputs.len()]
+    };
+    for _ in 0..20 {
+        net.run(next()).expect("run");
+    }
+    let ours = time(200, &frames[..1], |_| {
+        net.run(next()).expect("run");
+    });
+    let tract = time(50, &frames[..1], |_| {
+        let input =
+            tract_ndarray::Array4::from_shape_vec((1, 128, 128, 3), next().clone()).expect("shape");
+        plan.run(tvec!(Tensor::from(input).into_tvalue()))
+            .expect("run");
+    });
+    println!(
+        "network, one run on 128x128 ({:.1} M multiply-adds):",
+        net.macs() as f64 / 1e6
+    );
+    report("engine", ours);
+    report("tract", tract);
 }
