@@ -274,11 +274,10 @@ fn a_whole_recording_from_ticket_to_proof() {
     ui.wait_for("Ambil foto [Spasi]", Duration::from_secs(10));
     ui.advance("Simpan [Enter]", "Pindai [Spasi]", Duration::from_secs(60));
 
-    // Fingerprints: right four, left four, thumbs; each slap scanned, segmented and accepted.
-    ui.advance("Terima [Enter]", "Ambil [Spasi]", Duration::from_secs(120));
-
-    // Iris: right then left eye.
-    ui.advance("Terima [Enter]", "Hapus [C]", Duration::from_secs(60));
+    // Fingerprints: right four, left four, thumbs; each slap scanned, cut by the quality gate
+    // and accepted. Then the iris, right then left eye: the auto-capture policy takes each good
+    // eye at once, and it is accepted the same way.
+    ui.advance("Terima [Enter]", "Hapus [C]", Duration::from_secs(180));
 
     // Signature: the simulated applicant signs on the simulated pad; saved once drawn.
     ui.advance("Simpan [Enter]", "Setujui [Enter]", Duration::from_secs(60));
