@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use rekam::capture::face::{self, detect::Detector, net::Net};
 use rekam_camera::{Background, CameraConfig, FrameSource, SimOptions, SimulatedCamera};
-use tract_onnx::pb;
 use tract_onnx::prelude::*;
 
 static MODEL: &[u8] = include_bytes!("../assets/models/blazeface-front-128.onnx");
@@ -58,24 +57,7 @@ fn engines() -> (Net, TypedRunnableModel<TypedModel>) {
         .proto_model_for_read(&mut Cursor::new(MODEL))
         .expect("model");
     let net = Net::from_onnx(&proto).expect("engine");
-    for node in proto
-        .graph
-        .iter_mut()
-        .flat_map(|g| &mut g.node)
-        .filter(|n| n.op_type == "ConstantOfShape")
-    {
-        node.attribute.push(pb::AttributeProto {
-            name: "value".into(),
-            r#type: pb::attribute_proto::AttributeType::Tensor as i32,
-            t: Some(pb::TensorProto {
-                dims: vec![1],
-                data_type: pb::tensor_proto::DataType::Float as i32,
-                float_data: vec![0.0],
-                ..Default::default()
-            }),
-            ..Default::default()
-        });
-    }
+    rekam::capture::face::detect::fill_constant_of_shape(&mut proto);
     let plan = onnx
         .model_for_proto_model(&proto)
         .expect("model")

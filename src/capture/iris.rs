@@ -668,7 +668,7 @@ pub fn judge(m: &IrisMeasurements) -> Assessment {
     });
     if !m.eye {
         findings.extend(["centring", "focus", "occlusion"].map(not_checked));
-        return verdict(findings);
+        return Assessment::from_findings(Modality::Iris, findings);
     }
 
     let pass = m.offset <= MAX_PUPIL_OFFSET;
@@ -743,17 +743,7 @@ pub fn judge(m: &IrisMeasurements) -> Assessment {
             ),
         )
     });
-    verdict(findings)
-}
-
-/// The assessment of the findings: the mean of their scores, at least 41 when all pass and at
-/// most 40 otherwise.
-fn verdict(findings: Vec<Finding>) -> Assessment {
-    let all = findings.iter().all(|f| f.pass);
-    let mean =
-        findings.iter().map(|f| u32::from(f.score)).sum::<u32>() / findings.len().max(1) as u32;
-    let score = if all { mean.max(41) } else { mean.min(40) } as u8;
-    Assessment::new(Modality::Iris, score, findings)
+    Assessment::from_findings(Modality::Iris, findings)
 }
 
 /// The iris image as a grey PNG (lossless: iris templates are sensitive to compression).

@@ -89,6 +89,17 @@ impl Assessment {
         }
     }
 
+    /// An assessment scored from its findings: the mean of their scores, at least 41 when every
+    /// one passes and at most 40 otherwise (so that the score alone tells a passing frame from
+    /// a failing one).
+    pub fn from_findings(modality: Modality, findings: Vec<Finding>) -> Assessment {
+        let all = findings.iter().all(|f| f.pass);
+        let mean =
+            findings.iter().map(|f| u32::from(f.score)).sum::<u32>() / findings.len().max(1) as u32;
+        let score = if all { mean.max(41) } else { mean.min(40) };
+        Assessment::new(modality, u8::try_from(score).unwrap_or(100), findings)
+    }
+
     pub fn get(&self, check: &str) -> Option<&Finding> {
         self.findings.iter().find(|f| f.check == check)
     }
@@ -133,6 +144,13 @@ mod tests {
         assert_eq!(a.first_problem(Lang::En), Some("two wrong"));
         assert_eq!(a.failures().count(), 2);
         assert_eq!(a.get("three").map(|f| f.value), Some(3.0));
+        let mixed = Assessment::from_findings(Modality::Face, a.findings.clone());
+        assert_eq!(mixed.score, 33, "mean 33, failing");
+        let passing = Assessment::from_findings(
+            Modality::Face,
+            vec![Finding::new("one", true, 20.0, 1.0, "satu", "one")],
+        );
+        assert_eq!(passing.score, 41, "at least 41 when all pass");
         let ok = Assessment::new(Modality::Iris, 200, vec![]);
         assert!(ok.acceptable);
         assert_eq!(ok.score, 100);

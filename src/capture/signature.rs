@@ -380,7 +380,7 @@ pub fn judge(m: &SignatureMeasurements) -> Assessment {
                 "Not checked yet: there is no signature.",
             )
         }));
-        return verdict(findings);
+        return Assessment::from_findings(Modality::Signature, findings);
     }
     findings.push(Finding::new(
         "not_empty",
@@ -476,17 +476,7 @@ pub fn judge(m: &SignatureMeasurements) -> Assessment {
             "The signature is within the pad's area.",
         )
     });
-    verdict(findings)
-}
-
-/// The assessment of the findings: the mean of their scores, at least 41 when all pass and at
-/// most 40 otherwise.
-fn verdict(findings: Vec<Finding>) -> Assessment {
-    let all = findings.iter().all(|f| f.pass);
-    let mean =
-        findings.iter().map(|f| u32::from(f.score)).sum::<u32>() / findings.len().max(1) as u32;
-    let score = if all { mean.max(41) } else { mean.min(40) } as u8;
-    Assessment::new(Modality::Signature, score, findings)
+    Assessment::from_findings(Modality::Signature, findings)
 }
 
 #[cfg(test)]

@@ -168,11 +168,8 @@ pub fn assess_detections(
         check_uniform(frame, &g),
         background_colour,
     ];
-    let passing = findings.iter().all(|f| f.pass);
-    let mean = findings.iter().map(|f| u32::from(f.score)).sum::<u32>() / findings.len() as u32;
-    let score = if passing { mean.max(41) } else { mean.min(40) } as u8;
     FaceAssessment {
-        assessment: Assessment::new(Modality::Face, score, findings),
+        assessment: Assessment::from_findings(Modality::Face, findings),
         faces: count,
         face: Some(*face),
         token: Some(token),

@@ -227,9 +227,8 @@ impl Detector {
 /// tract reads `ConstantOfShape` without a `value` attribute as a tensor of another type than
 /// the ONNX default (a float 0); this model's padding nodes have none, so give them that
 /// default explicitly. The model file itself stays as shipped. (Only tract, the reference in the
-/// tests, needs this; [`Net`] takes the default.)
-#[cfg(test)]
-fn fill_constant_of_shape(proto: &mut pb::ModelProto) {
+/// tests and the benchmark, needs this; [`Net`] takes the default.)
+pub fn fill_constant_of_shape(proto: &mut pb::ModelProto) {
     let Some(graph) = proto.graph.as_mut() else {
         return;
     };
