@@ -101,6 +101,31 @@ fn gate<T: Clone>(
     bail!("the {} auto-capture policy took nothing", modality.code())
 }
 
+/// One capture from the scanner as a grey image.
+fn scan<T: rekam_fingerprint::Transport>(
+    scanner: &mut rekam_fingerprint::Scanner<T>,
+    mode: CaptureMode,
+) -> anyhow::Result<GrayImage> {
+    let c = scanner.capture(mode, Duration::from_secs(10))?;
+    GrayImage::from_raw(c.width, c.height, c.pixels)
+        .context("the scanner's image has the wrong size")
+}
+
+/// A grey image stored as PNG with the quality its gate gave it.
+fn grey_png(image: GrayImage, quality: u8, decisions: Vec<Decision>) -> anyhow::Result<Gated> {
+    let (width, height) = image.dimensions();
+    Ok(Gated {
+        content: CaptureContent::Data {
+            format: "png".into(),
+            width,
+            height,
+            quality: Some(quality),
+            bytes: encoded(image, ImageFormat::Png)?,
+        },
+        decisions,
+    })
+}
+
 fn encoded(image: impl Into<image::DynamicImage>, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
     let mut out = Cursor::new(Vec::new());
     image.into().write_to(&mut out, format)?;
@@ -170,51 +195,25 @@ impl Recorder for SimulatedStation {
                 .collect();
             // Each placement of the fingers is one attempt.
             let (slap, _, decisions) = gate(Modality::Finger, limits, limits.timeout(), || {
-                let c = scanner.capture(mode, Duration::from_secs(10))?;
-                let image = GrayImage::from_raw(c.width, c.height, c.pixels)
-                    .context("the scanner's image has the wrong size")?;
+                let image = scan(&mut scanner, mode)?;
                 let slap = crate::capture::finger::assess_slap(&image, mode, &expected);
                 Ok((slap.assessment.clone(), Arc::new(slap)))
             })?;
             let mut decisions = Some(decisions);
             for f in &slap.fingers {
-                out.push((
-                    f.finger.position(),
-                    Gated {
-                        content: CaptureContent::Data {
-                            format: "png".into(),
-                            width: f.width,
-                            height: f.height,
-                            quality: Some(f.quality),
-                            bytes: encoded(f.image.clone(), ImageFormat::Png)?,
-                        },
-                        // The slap's decisions go with its first finger.
-                        decisions: decisions.take().unwrap_or_default(),
-                    },
-                ));
+                // The slap's decisions go with its first finger.
+                let decisions = decisions.take().unwrap_or_default();
+                let gated = grey_png(f.image.clone(), f.quality, decisions)?;
+                out.push((f.finger.position(), gated));
             }
             // A slap the policy settled on without its fingers: each missing one flat.
             for finger in expected
                 .iter()
                 .filter(|f| slap.fingers.iter().all(|found| found.finger != **f))
             {
-                let c = scanner.capture(CaptureMode::Flat(*finger), Duration::from_secs(10))?;
-                let image = GrayImage::from_raw(c.width, c.height, c.pixels)
-                    .context("the scanner's image has the wrong size")?;
-                let assessment = crate::capture::finger::assess_finger(&image);
-                out.push((
-                    finger.position(),
-                    Gated {
-                        content: CaptureContent::Data {
-                            format: "png".into(),
-                            width: c.width,
-                            height: c.height,
-                            quality: Some(assessment.score),
-                            bytes: encoded(image, ImageFormat::Png)?,
-                        },
-                        decisions: Vec::new(),
-                    },
-                ));
+                let image = scan(&mut scanner, CaptureMode::Flat(*finger))?;
+                let score = crate::capture::finger::assess_finger(&image).score;
+                out.push((finger.position(), grey_png(image, score, Vec::new())?));
             }
         }
         Ok(out)
@@ -234,17 +233,7 @@ impl Recorder for SimulatedStation {
                 Ok((crate::capture::iris::assess(&gray), gray))
             },
         )?;
-        let (width, height) = gray.dimensions();
-        Ok(Gated {
-            content: CaptureContent::Data {
-                format: "png".into(),
-                width,
-                height,
-                quality: Some(score),
-                bytes: encoded(gray, ImageFormat::Png)?,
-            },
-            decisions,
-        })
+        grey_png(gray, score, decisions)
     }
 
     fn old_card(&mut self, a: &Applicant) -> anyhow::Result<(String, String)> {

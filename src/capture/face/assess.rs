@@ -153,7 +153,11 @@ pub fn assess_detections(
     let (w, h) = (frame.width() as f32, frame.height() as f32);
     let token = g.token();
     let expected = born.map(Background::for_birth_year);
-    let (background_colour, background_seen) = check_colour(frame, &g, expected);
+    // Sampled once each, for the checks that share them.
+    let lumas = face_lumas(frame, &g);
+    let backdrop = backdrop_samples(frame, &g);
+    let backdrop_median = median_colour(&backdrop);
+    let (background_colour, background_seen) = check_colour(backdrop_median, expected);
     let findings = vec![
         count_finding,
         check_eyes(face, &g),
@@ -162,10 +166,10 @@ pub fn assess_detections(
         check_centring(&g, token, w, h),
         check_roll(&g),
         check_yaw(&g),
-        check_exposure(frame, &g),
-        check_lighting(frame, &g),
+        check_exposure(&lumas),
+        check_lighting(&lumas, &g),
         check_sharpness(frame, &g),
-        check_uniform(frame, &g),
+        check_uniform(&backdrop, backdrop_median),
         background_colour,
     ];
     FaceAssessment {
@@ -519,8 +523,7 @@ fn face_lumas(frame: &RgbImage, g: &Geometry) -> Vec<(u32, f32)> {
     out
 }
 
-fn check_exposure(frame: &RgbImage, g: &Geometry) -> Finding {
-    let samples = face_lumas(frame, g);
+fn check_exposure(samples: &[(u32, f32)]) -> Finding {
     let n = samples.len().max(1) as f32;
     let mean = samples.iter().map(|s| s.1).sum::<f32>() / n;
     let clipped = samples
@@ -572,10 +575,9 @@ fn check_exposure(frame: &RgbImage, g: &Geometry) -> Finding {
     }
 }
 
-fn check_lighting(frame: &RgbImage, g: &Geometry) -> Finding {
-    let samples = face_lumas(frame, g);
+fn check_lighting(samples: &[(u32, f32)], g: &Geometry) -> Finding {
     let (mut left, mut nl, mut right, mut nr) = (0.0f32, 0u32, 0.0f32, 0u32);
-    for (x, l) in samples {
+    for &(x, l) in samples {
         if (x as f32) < g.mx {
             left += l;
             nl += 1;
@@ -740,9 +742,8 @@ fn median_colour(samples: &[Sample]) -> Option<[u8; 3]> {
     Some(out)
 }
 
-fn check_uniform(frame: &RgbImage, g: &Geometry) -> Finding {
-    let samples = backdrop_samples(frame, g);
-    let share = median_colour(&samples).map_or(0.0, |m| {
+fn check_uniform(samples: &[Sample], median: Option<[u8; 3]>) -> Finding {
+    let share = median.map_or(0.0, |m| {
         let m = m.map(f32::from);
         let near = samples
             .iter()
@@ -820,12 +821,10 @@ fn colour_name(b: Background) -> (&'static str, &'static str) {
 }
 
 fn check_colour(
-    frame: &RgbImage,
-    g: &Geometry,
+    median: Option<[u8; 3]>,
     expected: Option<Background>,
 ) -> (Finding, Option<Background>) {
-    let samples = backdrop_samples(frame, g);
-    let Some(colour) = median_colour(&samples) else {
+    let Some(colour) = median else {
         return (
             Finding::new(
                 "background_colour",

@@ -1095,42 +1095,34 @@ fn check_data(t: &pb::TensorProto, ty: DataType) -> Result<usize, NetError> {
 
 /// A float initializer's values.
 fn floats(t: &pb::TensorProto) -> Result<Vec<f32>, NetError> {
-    let n = check_data(t, DataType::Float)?;
-    let v: Vec<f32> = if t.raw_data.is_empty() {
-        t.float_data.clone()
-    } else {
-        t.raw_data
-            .as_chunks::<4>()
-            .0
-            .iter()
-            .map(|b| f32::from_le_bytes(*b))
-            .collect()
-    };
-    if v.len() != n || !t.raw_data.len().is_multiple_of(4) {
-        return fail(format!(
-            "tensor {:?}: {} values for {:?}",
-            t.name,
-            v.len(),
-            t.dims
-        ));
-    }
-    Ok(v)
+    values(t, DataType::Float, &t.float_data, f32::from_le_bytes)
 }
 
 /// An int64 initializer's values.
 fn int64s(t: &pb::TensorProto) -> Result<Vec<i64>, NetError> {
-    let n = check_data(t, DataType::Int64)?;
-    let v: Vec<i64> = if t.raw_data.is_empty() {
-        t.int64_data.clone()
+    values(t, DataType::Int64, &t.int64_data, i64::from_le_bytes)
+}
+
+/// An initializer's values of type `ty`: from its typed field (`typed`), or from `raw_data`,
+/// little-endian, `N` bytes each.
+fn values<T: Copy, const N: usize>(
+    t: &pb::TensorProto,
+    ty: DataType,
+    typed: &[T],
+    from_le: fn([u8; N]) -> T,
+) -> Result<Vec<T>, NetError> {
+    let n = check_data(t, ty)?;
+    let v: Vec<T> = if t.raw_data.is_empty() {
+        typed.to_vec()
     } else {
         t.raw_data
-            .as_chunks::<8>()
+            .as_chunks::<N>()
             .0
             .iter()
-            .map(|b| i64::from_le_bytes(*b))
+            .map(|b| from_le(*b))
             .collect()
     };
-    if v.len() != n || !t.raw_data.len().is_multiple_of(8) {
+    if v.len() != n || !t.raw_data.len().is_multiple_of(N) {
         return fail(format!(
             "tensor {:?}: {} values for {:?}",
             t.name,
