@@ -15,28 +15,29 @@ mod common;
 
 use common::{clock, paths, pseudo_image, station};
 use rekam::batch::{self, ExportRequest, TrustedStation, TrustedStations};
+use rekam::capture::session::Attempt;
 use rekam::domain::ServiceType;
 use rekam::store::{Store, User};
-use rekam::workflow::{CaptureContent, CaptureInput, Modality};
+use rekam::workflow::{CaptureContent, CaptureInput, Encoding, Modality};
 
 /// One recording of about 400 KB: a 80 KB portrait, ten 28 KB fingers, two 20 KB irises, a
 /// 8 KB signature.
 fn captures(seed: u64) -> Vec<CaptureInput> {
-    let c = |modality, position: u8, format: &str, (w, h): (u32, u32), len| CaptureInput {
+    let c = |modality, position: u8, format: Encoding, (w, h): (u32, u32), len| CaptureInput {
         modality,
         position,
         content: CaptureContent::Data {
-            format: format.into(),
+            format,
             width: w,
             height: h,
             quality: Some(70),
             bytes: pseudo_image(seed * 64 + u64::from(position) + modality as u64 * 16, len),
         },
     };
-    let mut out = vec![c(Modality::Face, 0, "jpeg", (480, 640), 80_000)];
-    out.extend((1..=10).map(|p| c(Modality::Finger, p, "png", (400, 500), 28_000)));
-    out.extend((1..=2).map(|p| c(Modality::Iris, p, "png", (640, 480), 20_000)));
-    out.push(c(Modality::Signature, 0, "png", (800, 300), 8_000));
+    let mut out = vec![c(Modality::Face, 0, Encoding::Jpeg, (480, 640), 80_000)];
+    out.extend((1..=10).map(|p| c(Modality::Finger, p, Encoding::Png, (400, 500), 28_000)));
+    out.extend((1..=2).map(|p| c(Modality::Iris, p, Encoding::Png, (640, 480), 20_000)));
+    out.push(c(Modality::Signature, 0, Encoding::Png, (800, 300), 8_000));
     out
 }
 
@@ -63,8 +64,8 @@ fn record_day(store: &mut Store, sup: &User, n: u32) {
             Modality::Signature,
         ] {
             let step: Vec<CaptureInput> = all.iter().filter(|c| c.modality == m).cloned().collect();
-            store.add_captures(sup, r, &step).expect("captures");
-            store.complete_capture_step(sup, r).expect("complete");
+            let attempt = Attempt::of(r, m, step).finishing();
+            store.record_attempt(sup, &attempt).expect("captures");
         }
         store.approve_review(sup, r).expect("recorded");
     }

@@ -1,6 +1,9 @@
 //! Storage benchmarks (results in docs/PERFORMANCE.md):
-//! - durable commit of one complete recording's captures (face, 10 fingers, 2 irises, signature:
-//!   about 300 KB, sealed) in one transaction, and the same split as the devices deliver it;
+//! - durable commits of one complete recording's captures (face, 10 fingers, 2 irises, signature:
+//!   about 300 KB, sealed) as the capture sessions store them (`Store::record_attempt`, one
+//!   transaction per unit with its decision), and beside it the floor: the same number of
+//!   durable SQLite commits of the same bytes without our layers; the figure to track is the
+//!   ratio of the two;
 //! - opening a station database of 50,000 recordings to the first usable query.
 //!
 //! Run: `cargo bench --bench store`. The 50,000-recording database is generated once into
@@ -14,9 +17,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 mod common;
 
 use common::{all_present, biodata, capture_for as capture, clock, paths, setup_store};
+use rekam::capture::policy::{Decision, Outcome};
+use rekam::capture::quality::{Assessment, Finding};
+use rekam::capture::session::Attempt;
 use rekam::domain::ServiceType;
 use rekam::store::{Paths, Store, User};
-use rekam::workflow::{CaptureContent, CaptureInput, Modality};
+use rekam::workflow::{CaptureContent, Modality};
 
 fn setup(p: &Paths) -> (Store, User) {
     let mut store = setup_store(p, clock());
@@ -41,44 +47,107 @@ fn validated(store: &mut Store, sup: &User, i: u32) -> i64 {
     r
 }
 
-/// The captures of one recording as the devices deliver them: face, slap 4 right, slap 4 left,
-/// two thumbs, two irises, the signature.
-fn device_batches() -> Vec<Vec<CaptureInput>> {
+/// The capture units of one recording as the capture sessions store them: the face, the right
+/// slap of 4, the left slap of 4, the two thumbs, each eye, the signature; each with the policy's
+/// decision that took it (its findings as the gates write them) and leaving its step with the
+/// last unit of the step.
+fn attempts(request: i64) -> Vec<Attempt> {
+    let unit = |modality: Modality, positions: &[u8], finish: bool| {
+        let captures = positions.iter().map(|p| capture(modality, *p, 1)).collect();
+        let findings = (0..12)
+            .map(|i| Finding::new("check", true, 80.0, f64::from(i), "Sesuai.", "OK."))
+            .collect();
+        let decision = Decision {
+            modality,
+            attempt: 1,
+            outcome: Outcome::Accepted,
+            frames: 14,
+            best: Some(Assessment::new(modality, 80, findings)),
+        };
+        Attempt {
+            request,
+            modality,
+            captures,
+            decisions: vec![(positions[0], decision)],
+            finish,
+        }
+    };
     vec![
-        vec![capture(Modality::Face, 0, 1)],
-        (2..=5).map(|p| capture(Modality::Finger, p, 1)).collect(),
-        (7..=10).map(|p| capture(Modality::Finger, p, 1)).collect(),
-        vec![
-            capture(Modality::Finger, 1, 1),
-            capture(Modality::Finger, 6, 1),
-        ],
-        vec![capture(Modality::Iris, 1, 1), capture(Modality::Iris, 2, 1)],
-        vec![capture(Modality::Signature, 0, 1)],
+        unit(Modality::Face, &[0], true),
+        unit(Modality::Finger, &[2, 3, 4, 5], false),
+        unit(Modality::Finger, &[7, 8, 9, 10], false),
+        unit(Modality::Finger, &[1, 6], true),
+        unit(Modality::Iris, &[1], false),
+        unit(Modality::Iris, &[2], true),
+        unit(Modality::Signature, &[0], true),
     ]
+}
+
+/// The floor under the store's commits: the same number of durable commits of the same bytes
+/// into a plain SQLite table, with the store's journal settings (WAL, `synchronous=FULL`) and
+/// nothing of ours (no sealing, no audit chain, no workflow checks).
+struct Floor {
+    conn: rusqlite::Connection,
+}
+
+impl Floor {
+    fn open(dir: &std::path::Path) -> Floor {
+        let conn = rusqlite::Connection::open(dir.join("floor.db")).expect("floor db");
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .expect("wal");
+        conn.pragma_update(None, "synchronous", "FULL")
+            .expect("full");
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL);",
+        )
+        .expect("table");
+        Floor { conn }
+    }
+
+    /// One commit per batch of blobs, plus the review's commit with nothing in it.
+    fn record(&mut self, batches: &[Vec<Vec<u8>>]) {
+        for batch in batches {
+            let tx = self.conn.transaction().expect("tx");
+            for bytes in batch {
+                tx.execute("INSERT INTO blobs (data) VALUES (?1)", [bytes])
+                    .expect("insert");
+            }
+            tx.commit().expect("commit");
+        }
+        let tx = self.conn.transaction().expect("tx");
+        tx.execute("INSERT INTO blobs (data) VALUES (x'00')", [])
+            .expect("insert");
+        tx.commit().expect("commit");
+    }
 }
 
 fn bench_commit(c: &mut Criterion) {
     let dir =
         tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir on the target disk");
     let (mut store, sup) = setup(&paths(dir.path()));
-    let batches = device_batches();
-    let total: usize = batches
+    let units = attempts(0);
+    let bytes: Vec<Vec<Vec<u8>>> = units
         .iter()
-        .flatten()
-        .map(|c| match &c.content {
-            CaptureContent::Data { bytes, .. } => bytes.len(),
-            CaptureContent::Exception { .. } => 0,
+        .map(|a| {
+            a.captures
+                .iter()
+                .map(|c| match &c.content {
+                    CaptureContent::Data { bytes, .. } => bytes.clone(),
+                    CaptureContent::Exception { .. } => Vec::new(),
+                })
+                .collect()
         })
-        .sum();
+        .collect();
+    let total: usize = bytes.iter().flatten().map(Vec::len).sum();
     eprintln!(
-        "one recording: {} captures, {total} bytes before encryption",
-        batches.iter().flatten().count()
+        "one recording: {} captures in {} attempts, {total} bytes before encryption, {} commits",
+        units.iter().map(|a| a.captures.len()).sum::<usize>(),
+        units.len(),
+        units.len() + 1
     );
     let mut i = 0;
     let mut group = c.benchmark_group("commit");
     group.sample_size(30);
-    // The finger step alone holds ten captures; the whole recording's captures in one transaction
-    // are measured by storing each step's captures in its own step, all inside one write.
     // Setup (a request brought to the right step) is not timed; only the commits are.
     let mut timed = |label: &str,
                      prepare: &dyn Fn(&mut Store, &User, u32) -> i64,
@@ -99,30 +168,27 @@ fn bench_commit(c: &mut Criterion) {
     };
     let to_fingers = |store: &mut Store, sup: &User, i: u32| {
         let r = validated(store, sup, i);
-        store
-            .add_captures(sup, r, &device_batches()[0])
-            .expect("face");
-        store.complete_capture_step(sup, r).expect("to fingers");
+        store.record_attempt(sup, &attempts(r)[0]).expect("face");
         r
     };
     timed("slap_of_4_fingers", &to_fingers, &|store, sup, r| {
-        store
-            .add_captures(sup, r, &device_batches()[1])
-            .expect("slap");
+        store.record_attempt(sup, &attempts(r)[1]).expect("slap");
     });
     timed(
-        "complete_recording_as_devices_deliver_it",
+        "complete_recording_as_sessions_store_it",
         &|s, u, i| validated(s, u, i),
         &|store, sup, r| {
-            for (k, batch) in batches.iter().enumerate() {
-                store.add_captures(sup, r, batch).expect("captures");
-                if k != 1 && k != 2 {
-                    store.complete_capture_step(sup, r).expect("next step");
-                }
+            for attempt in attempts(r) {
+                store.record_attempt(sup, &attempt).expect("attempt");
             }
             store.approve_review(sup, r).expect("recorded");
         },
     );
+    // The floor, in the same run and on the same disk.
+    let mut floor = Floor::open(dir.path());
+    group.bench_function("floor_same_commits_plain_sqlite", |b| {
+        b.iter(|| floor.record(&bytes))
+    });
     group.finish();
 }
 

@@ -306,9 +306,7 @@ fn a_full_disk_loses_nothing_and_recording_goes_on_once_space_is_freed() {
         Step::Fingerprints,
         &mut |_| {},
     );
-    store
-        .add_capture(&op, req, &capture_for(Modality::Finger, 1, 1))
-        .unwrap();
+    add_capture(&mut store, &op, req, capture_for(Modality::Finger, 1, 1)).unwrap();
     // Fill the disk.
     let filler = data.join("filler");
     let mut f = std::fs::File::create(&filler).unwrap();
@@ -317,7 +315,7 @@ fn a_full_disk_loses_nothing_and_recording_goes_on_once_space_is_freed() {
     drop(f);
     let mut refused = 0;
     for p in 2..=10 {
-        match store.add_capture(&op, req, &capture_for(Modality::Finger, p, 1)) {
+        match add_capture(&mut store, &op, req, capture_for(Modality::Finger, p, 1)) {
             Err(WorkflowError::Store(StoreError::DiskFull(_))) => refused += 1,
             Ok(_) => {}
             Err(e) => panic!("finger {p}: unexpected {e:?}"),
@@ -347,9 +345,7 @@ fn a_full_disk_loses_nothing_and_recording_goes_on_once_space_is_freed() {
             .iter()
             .any(|c| c.modality == Modality::Finger && c.position == p)
         {
-            store
-                .add_capture(&op, req, &capture_for(Modality::Finger, p, 1))
-                .unwrap();
+            add_capture(&mut store, &op, req, capture_for(Modality::Finger, p, 1)).unwrap();
         }
     }
     assert_eq!(store.complete_capture_step(&op, req).unwrap(), Step::Iris);

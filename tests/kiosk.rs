@@ -226,7 +226,7 @@ fn login_then_queue_call_and_serve() {
     ui.wait_for("Isi data contoh (latihan) [F7]", Duration::from_secs(5));
     let app = ui.state();
     assert!(
-        matches!(app.screen, rekam::ui::app::Screen::Intake(_)),
+        matches!(app.screen, rekam::ui::screen::Screen::Intake(_)),
         "the intake screen is open"
     );
 }
@@ -325,7 +325,7 @@ fn a_whole_recording_from_ticket_to_proof() {
         .iter()
         .find(|c| c.modality == rekam::workflow::Modality::Face)
         .expect("face");
-    assert_eq!(face.format.as_deref(), Some("jpeg"));
+    assert_eq!(face.format, Some(rekam::workflow::Encoding::Jpeg));
     let proof = std::fs::read(data_dir.join("proofs").join(format!("{register}.pdf")))
         .expect("the proof of recording was saved");
     assert!(proof.starts_with(b"%PDF"));

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use rekam::capture::session::Attempt;
 use rekam::domain::service::Check;
 use rekam::domain::{MaritalStatus, Requirement, ServiceType};
 use rekam::store::{Store, StoreError, users::UserError};
@@ -280,27 +281,23 @@ fn no_capture_can_be_skipped_and_exceptions_stand_in_for_data() {
         matches!(store.complete_capture_step(&op, req), Err(WorkflowError::CapturesIncomplete(m)) if m == vec![(Modality::Face, 0)])
     );
     assert!(matches!(
-        store.add_capture(&op, req, &capture_for(Modality::Finger, 1, 1)),
+        add_capture(&mut store, &op, req, capture_for(Modality::Finger, 1, 1)),
         Err(WorkflowError::WrongStepForCapture {
             step: Step::Face,
             ..
         })
     ));
-    store
-        .add_capture(&op, req, &capture_for(Modality::Face, 0, 1))
-        .unwrap();
+    add_capture(&mut store, &op, req, capture_for(Modality::Face, 0, 1)).unwrap();
     assert_eq!(
         store.complete_capture_step(&op, req).unwrap(),
         Step::Fingerprints
     );
     assert!(matches!(
-        store.add_capture(&op, req, &capture_for(Modality::Finger, 11, 1)),
+        add_capture(&mut store, &op, req, capture_for(Modality::Finger, 11, 1)),
         Err(WorkflowError::BadPosition { position: 11, .. })
     ));
     for p in 1..=9 {
-        store
-            .add_capture(&op, req, &capture_for(Modality::Finger, p, 1))
-            .unwrap();
+        add_capture(&mut store, &op, req, capture_for(Modality::Finger, p, 1)).unwrap();
     }
     match store.complete_capture_step(&op, req) {
         Err(WorkflowError::CapturesIncomplete(m)) => assert_eq!(m, vec![(Modality::Finger, 10)]),
@@ -315,12 +312,16 @@ fn no_capture_can_be_skipped_and_exceptions_stand_in_for_data() {
         },
     };
     assert!(matches!(
-        store.add_capture(&op, req, &exception(" ")),
+        add_capture(&mut store, &op, req, exception(" ")),
         Err(WorkflowError::ReasonRequired)
     ));
-    store
-        .add_capture(&op, req, &exception("Kelingking kiri diamputasi"))
-        .unwrap();
+    add_capture(
+        &mut store,
+        &op,
+        req,
+        exception("Kelingking kiri diamputasi"),
+    )
+    .unwrap();
     assert_eq!(store.complete_capture_step(&op, req).unwrap(), Step::Iris);
     let view = store.request(req).unwrap().unwrap();
     let little = view
@@ -344,44 +345,36 @@ fn retakes_keep_history_and_review_can_redo_a_modality() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, sup, op) = station(&paths(dir.path()), clock());
     let req = to_capture(&mut store, &sup, &op);
-    let first = store
-        .add_capture(&op, req, &capture_for(Modality::Face, 0, 1))
-        .unwrap();
-    let second = store
-        .add_capture(&op, req, &capture_for(Modality::Face, 0, 2))
-        .unwrap();
+    let first = add_capture(&mut store, &op, req, capture_for(Modality::Face, 0, 1)).unwrap();
+    let second = add_capture(&mut store, &op, req, capture_for(Modality::Face, 0, 2)).unwrap();
     let current = |store: &Store| store.request(req).unwrap().unwrap().captures[0].clone();
     assert_eq!((current(&store).id, current(&store).attempt), (second, 2));
-    store.select_capture(&op, req, first).unwrap();
-    assert_eq!(current(&store).id, first);
-    assert!(matches!(
-        store.select_capture(&op, req, 9999),
-        Err(WorkflowError::CaptureNotFound(9999))
-    ));
+    // The first is kept, superseded.
+    let superseded: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT superseded_at FROM captures WHERE id = ?1",
+            [first],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(superseded.is_some());
     let mut noop = |_: &str| {};
     // Fill everything, reach review.
     store.complete_capture_step(&op, req).unwrap();
     for p in 1..=10 {
-        store
-            .add_capture(&op, req, &capture_for(Modality::Finger, p, 3))
-            .unwrap();
+        add_capture(&mut store, &op, req, capture_for(Modality::Finger, p, 3)).unwrap();
     }
     store.complete_capture_step(&op, req).unwrap();
     for p in 1..=2 {
-        store
-            .add_capture(&op, req, &capture_for(Modality::Iris, p, 3))
-            .unwrap();
+        add_capture(&mut store, &op, req, capture_for(Modality::Iris, p, 3)).unwrap();
     }
     store.complete_capture_step(&op, req).unwrap();
-    store
-        .add_capture(&op, req, &capture_for(Modality::Signature, 0, 3))
-        .unwrap();
+    add_capture(&mut store, &op, req, capture_for(Modality::Signature, 0, 3)).unwrap();
     assert_eq!(store.complete_capture_step(&op, req).unwrap(), Step::Review);
     // Redo the irises: back to the iris step, then straight back to review.
     store.redo(&op, req, Modality::Iris).unwrap();
-    store
-        .add_capture(&op, req, &capture_for(Modality::Iris, 2, 4))
-        .unwrap();
+    add_capture(&mut store, &op, req, capture_for(Modality::Iris, 2, 4)).unwrap();
     assert_eq!(store.complete_capture_step(&op, req).unwrap(), Step::Review);
     drive_to_end(&mut store, &op, &sup, req, 9, &mut noop);
     assert_eq!(store.request(req).unwrap().unwrap().step, Step::Archived);
@@ -491,12 +484,8 @@ fn a_moved_blob_does_not_open() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, sup, op) = station(&paths(dir.path()), clock());
     let req = to_capture(&mut store, &sup, &op);
-    let a = store
-        .add_capture(&op, req, &capture_for(Modality::Face, 0, 1))
-        .unwrap();
-    let b = store
-        .add_capture(&op, req, &capture_for(Modality::Face, 0, 2))
-        .unwrap();
+    let a = add_capture(&mut store, &op, req, capture_for(Modality::Face, 0, 1)).unwrap();
+    let b = add_capture(&mut store, &op, req, capture_for(Modality::Face, 0, 2)).unwrap();
     // Copy b's sealed blob over a's behind the program's back: it is bound to b's row.
     store
         .conn()
@@ -669,17 +658,16 @@ fn a_slap_lands_whole_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, sup, op) = station(&paths(dir.path()), clock());
     let req = to_capture(&mut store, &sup, &op);
-    store
-        .add_capture(&op, req, &capture_for(Modality::Face, 0, 1))
-        .unwrap();
+    add_capture(&mut store, &op, req, capture_for(Modality::Face, 0, 1)).unwrap();
     store.complete_capture_step(&op, req).unwrap();
     let mut slap: Vec<_> = (2..=5)
         .map(|p| capture_for(Modality::Finger, p, 1))
         .collect();
     slap.push(capture_for(Modality::Iris, 1, 1)); // does not belong in this step
+    let attempt = |captures: Vec<CaptureInput>| Attempt::of(req, Modality::Finger, captures);
     assert!(matches!(
-        store.add_captures(&op, req, &slap),
-        Err(WorkflowError::WrongStepForCapture { .. })
+        store.record_attempt(&op, &attempt(slap.clone())),
+        Err(WorkflowError::BadPosition { .. })
     ));
     assert_eq!(
         store.request(req).unwrap().unwrap().captures.len(),
@@ -687,7 +675,17 @@ fn a_slap_lands_whole_or_not_at_all() {
         "nothing of the slap landed"
     );
     slap.pop();
-    assert_eq!(store.add_captures(&op, req, &slap).unwrap().len(), 4);
+    // Finishing the step with positions still missing is refused whole: the slap does not
+    // land either.
+    let refused = store.record_attempt(&op, &attempt(slap.clone()).finishing());
+    assert!(
+        matches!(&refused, Err(WorkflowError::CapturesIncomplete(m)) if m.len() == 6),
+        "{refused:?}"
+    );
+    assert_eq!(store.request(req).unwrap().unwrap().captures.len(), 1);
+    let recorded = store.record_attempt(&op, &attempt(slap)).unwrap();
+    assert_eq!(recorded.captures.len(), 4);
+    assert_eq!(recorded.step, Step::Fingerprints);
     assert_eq!(store.request(req).unwrap().unwrap().captures.len(), 5);
 }
 
@@ -757,9 +755,7 @@ fn each_request_is_measured_against_the_sop_standard_times() {
     store.validate(&sup, req).unwrap();
     store.begin_recording(&op, req).unwrap();
     // Recording: 3 minutes of face, 9 of fingerprints, then the rest instantly.
-    store
-        .add_capture(&op, req, &capture_for(Modality::Face, 0, 1))
-        .unwrap();
+    add_capture(&mut store, &op, req, capture_for(Modality::Face, 0, 1)).unwrap();
     clock.advance(minutes(3));
     store.complete_capture_step(&op, req).unwrap();
     clock.advance(minutes(9));
@@ -793,7 +789,7 @@ fn each_request_is_measured_against_the_sop_standard_times() {
 
 #[test]
 fn auto_capture_decisions_are_kept_with_their_scores() {
-    use rekam::capture::policy::{AutoCapture, Outcome, Step as Policy, Thresholds};
+    use rekam::capture::policy::{AutoCapture, Decision, Outcome, Step as Policy, Thresholds};
     use rekam::capture::quality::{Assessment, Finding};
     use std::time::{Duration, Instant};
 
@@ -830,12 +826,27 @@ fn auto_capture_decisions_are_kept_with_their_scores() {
     let Policy::Retry(retry) = policy.tick(t0 + Duration::from_secs(10)) else {
         panic!("no retry");
     };
-    store.record_decision(&op, req, 0, &retry).unwrap();
     let Policy::Take((), taken) = policy.offer(frame(80, true), (), t0 + Duration::from_secs(11))
     else {
         panic!("not taken");
     };
-    store.record_decision(&op, req, 0, &taken).unwrap();
+    // The decisions go with the photo they led to, in one transaction that leaves the step.
+    let attempt = Attempt {
+        request: req,
+        modality: Modality::Face,
+        captures: vec![capture_for(Modality::Face, 0, 1)],
+        decisions: vec![(0, retry.clone()), (0, taken.clone())],
+        finish: true,
+    };
+    // Refused while the request is elsewhere: neither the photo nor its decisions land.
+    let elsewhere = Attempt {
+        request: req + 1000,
+        ..attempt.clone()
+    };
+    assert!(store.record_attempt(&op, &elsewhere).is_err());
+    let recorded = store.record_attempt(&op, &attempt).unwrap();
+    assert_eq!(recorded.step, Step::Fingerprints);
+    assert_eq!(recorded.decisions.len(), 2);
 
     let kept = store.decisions(req).unwrap();
     assert_eq!(kept.len(), 2);
@@ -876,6 +887,22 @@ fn auto_capture_decisions_are_kept_with_their_scores() {
         "{audit}"
     );
 
-    // A decision for a request that does not exist is refused by the database.
-    assert!(store.record_decision(&op, 999_999, 0, &taken).is_err());
+    // A decision about a position the modality does not have is refused.
+    let stray = Attempt {
+        request: req,
+        modality: Modality::Finger,
+        captures: Vec::new(),
+        decisions: vec![(
+            11,
+            Decision {
+                modality: Modality::Finger,
+                ..taken
+            },
+        )],
+        finish: false,
+    };
+    assert!(matches!(
+        store.record_attempt(&op, &stray),
+        Err(WorkflowError::BadPosition { position: 11, .. })
+    ));
 }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::format::*;
 use super::{ExportError, Hashing, batch_file_name};
 use crate::store::{Store, StoreError, User, audit, users};
-use crate::workflow::{Modality, Step};
+use crate::workflow::{Encoding, Modality, Step};
 
 /// What to export and where.
 #[derive(Debug, Clone)]
@@ -126,18 +126,6 @@ pub fn exportable_requests(store: &Store, date: NaiveDate) -> Result<Vec<i64>, S
     .map_err(|e| store.sql_error(e))
 }
 
-/// The file extension a stored format travels under.
-fn extension(format: &str) -> String {
-    match format {
-        "jpeg" | "jpg" => "jpg".into(),
-        other => other
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase(),
-    }
-}
-
 fn part_stem(modality: Modality, position: u8) -> String {
     match modality {
         Modality::Face => "face".into(),
@@ -159,7 +147,7 @@ type CaptureRow = (
     u8,
     u32,
     Option<u8>,
-    Option<String>,
+    Option<Encoding>,
     Option<u32>,
     Option<u32>,
     Option<String>,
@@ -311,28 +299,28 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
             let bytes = store.capture_bytes(id)?;
             let stem = part_stem(modality, position);
             let (image_format, image) =
-                if let Some(strokes) = crate::capture::signature::parse(&format, &bytes) {
+                if let Some(strokes) = crate::capture::signature::parse(format, &bytes) {
                     // Strokes travel as they were captured, plus the rendered image.
                     let name = format!("{stem}-strokes.json");
                     line.strokes_file = Some(name.clone());
                     files.push((name, bytes));
                     let img = crate::capture::signature::render_png(&strokes, 800);
-                    ("png".to_owned(), img)
-                } else if format == "gray8" {
+                    (Encoding::Png, img)
+                } else if format == Encoding::Gray8 {
                     let (w, h) = (width.unwrap_or(0), height.unwrap_or(0));
                     let img = image::GrayImage::from_raw(w, h, bytes)
                         .ok_or(ExportError::BadCapture(id))?;
                     let mut png = std::io::Cursor::new(Vec::new());
                     img.write_to(&mut png, image::ImageFormat::Png)
                         .map_err(|_| ExportError::BadCapture(id))?;
-                    ("png".to_owned(), png.into_inner())
+                    (Encoding::Png, png.into_inner())
                 } else {
-                    (format.clone(), bytes)
+                    (format, bytes)
                 };
-            let name = format!("{stem}.{}", extension(&image_format));
+            let name = format!("{stem}.{}", image_format.extension());
             line.sha256 = Some(sha256_hex(&image));
             line.file = Some(name.clone());
-            line.format = Some(image_format);
+            line.format = Some(image_format.code().to_owned());
             files.push((name, image));
         }
         captures.push(line);

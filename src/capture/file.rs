@@ -139,7 +139,7 @@ pub fn assess_file(path: &Path, subject: Subject) -> Result<FileAssessment, File
         Subject::Signature => {
             let strokes = super::signature::STROKE_FORMATS
                 .iter()
-                .find_map(|format| super::signature::parse(format, &bytes))
+                .find_map(|format| super::signature::parse(*format, &bytes))
                 .ok_or_else(|| FileError::NotStrokes(name.clone()))?;
             Ok(plain(super::signature::assess(&strokes)))
         }

@@ -37,13 +37,13 @@ mod trees;
 use std::io::Cursor;
 
 use image::{GrayImage, ImageFormat};
-use rekam_fingerprint::{Capture, CaptureMode, Finger};
+use rekam_fingerprint::{CaptureMode, Finger};
 
 pub use model::{SUMMARY_NAMES, Summary, predict, summary};
 pub use segment::{Crop, SegmentError, capture_image, segment};
 
 use crate::capture::quality::{Assessment, Finding, Modality, ramp};
-use crate::lang::{Lang, Localize};
+use crate::lang::Lang;
 
 /// Below this quality an impression is weak: the `quality` check fails and the screen suggests
 /// another attempt. On NFIQ 2's scale; the simulator's clean impressions score about 45-60.
@@ -261,6 +261,23 @@ pub struct FingerResult {
     pub assessment: Assessment,
 }
 
+impl FingerResult {
+    /// A flat impression of one finger, whole, judged by [`assess_finger`].
+    pub fn whole(finger: Finger, image: GrayImage) -> FingerResult {
+        let assessment = assess_finger(&image);
+        FingerResult {
+            finger,
+            x: 0,
+            y: 0,
+            width: image.width(),
+            height: image.height(),
+            quality: assessment.score,
+            image,
+            assessment,
+        }
+    }
+}
+
 /// The quality gate of a slap or two-thumb capture: its fingers, and the findings of the whole
 /// capture (see the module documentation).
 #[derive(Debug, Clone, PartialEq)]
@@ -273,7 +290,7 @@ pub struct SlapAssessment {
 
 /// The finger's name for the operator, starting with a capital ("Telunjuk kanan").
 fn finger_title(finger: Finger, lang: Lang) -> String {
-    let name = crate::workflow::capture_name(Modality::Finger, finger.position(), lang);
+    let name = crate::domain::capture_name(Modality::Finger, finger.position(), lang);
     let mut chars = name.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -468,54 +485,6 @@ pub fn encode_png(img: &GrayImage) -> Result<Vec<u8>, image::ImageError> {
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png)?;
     Ok(out.into_inner())
-}
-
-/// One finger of a capture, ready to store: its crop, quality and PNG bytes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Print {
-    pub finger: Finger,
-    pub crop: Crop,
-    pub quality: u8,
-    pub png: Vec<u8>,
-}
-
-/// Why a capture could not be turned into prints.
-#[derive(Debug, Clone)]
-pub enum PrintError {
-    Segment(SegmentError),
-    Encode(String),
-}
-
-impl Localize for PrintError {
-    fn localize(&self, lang: Lang) -> String {
-        match self {
-            PrintError::Segment(e) => e.localize(lang),
-            PrintError::Encode(e) => match lang {
-                Lang::Id => format!("Gambar sidik jari tidak dapat disimpan sebagai PNG ({e})."),
-                Lang::En => format!("The fingerprint image could not be encoded as PNG ({e})."),
-            },
-        }
-    }
-}
-
-/// Segments a capture, scores each finger and encodes it: all the work between the scanner's
-/// image and the store (slow: run it off the UI thread).
-pub fn prints(capture: &Capture, expected: &[Finger]) -> Result<Vec<Print>, PrintError> {
-    let img = capture_image(capture).ok_or(PrintError::Segment(SegmentError::BadImage))?;
-    segment(&img, capture.mode, expected)
-        .map_err(PrintError::Segment)?
-        .into_iter()
-        .map(|crop| {
-            let quality = quality(&crop.image);
-            let png = encode_png(&crop.image).map_err(|e| PrintError::Encode(e.to_string()))?;
-            Ok(Print {
-                finger: crop.finger,
-                crop,
-                quality,
-                png,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -11,4 +11,5 @@ pub mod finger;
 pub mod iris;
 pub mod policy;
 pub mod quality;
+pub mod session;
 pub mod signature;

@@ -289,6 +289,15 @@ impl<T: Clone> AutoCapture<T> {
         if self.done || now.saturating_duration_since(self.started) < self.limits.timeout() {
             return Step::Continue;
         }
+        self.end_attempt(now)
+    }
+
+    /// Ends the current attempt now, as its timeout would: for devices where one sample is one
+    /// attempt (a slap on the scanner, a signing), which [`AutoCapture::offer_attempt`] uses.
+    pub fn end_attempt(&mut self, now: Instant) -> Step<T> {
+        if self.done {
+            return Step::Continue;
+        }
         let best = self.best.take();
         if let Some((a, f)) = &best
             && self.best_overall.as_ref().is_none_or(|(b, _)| better(a, b))
@@ -311,6 +320,37 @@ impl<T: Clone> AutoCapture<T> {
             };
             Step::Settle(overall.map(|(_, f)| f), decision)
         }
+    }
+
+    /// One sample that is a whole attempt by itself: taken when it passes, else its attempt
+    /// ends (a retry, or after the last the best of all with a note).
+    pub fn offer_attempt(&mut self, assessment: Assessment, sample: T, now: Instant) -> Step<T> {
+        match self.offer(assessment, sample, now) {
+            Step::Continue => self.end_attempt(now),
+            step => step,
+        }
+    }
+
+    /// After the policy ended, one more attempt (the operator asks for another scan), counted
+    /// after the ones before and ranked with them: the best of all still includes theirs.
+    /// Nothing happens while attempts are left unused or the limit is reached.
+    pub fn reopen(&mut self, now: Instant) -> bool {
+        if !self.done || self.attempt >= self.limits.max_attempts.max(1) {
+            return false;
+        }
+        self.done = false;
+        self.attempt += 1;
+        self.started = now;
+        self.frames = 0;
+        if let Some(best) = self.best.take()
+            && self
+                .best_overall
+                .as_ref()
+                .is_none_or(|(b, _)| better(&best.0, b))
+        {
+            self.best_overall = Some(best);
+        }
+        true
     }
 
     fn decision(&self, outcome: Outcome, best: Option<Assessment>) -> Decision {
@@ -405,6 +445,49 @@ mod tests {
         assert!(p.is_done());
         p.restart(t1);
         assert_eq!((p.attempt(), p.is_done()), (1, false));
+    }
+
+    #[test]
+    fn one_sample_one_attempt_and_another_after_the_end() {
+        let t0 = Instant::now();
+        let mut p = AutoCapture::new(Modality::Finger, limits(), t0);
+        match p.offer_attempt(assessed(30, false), "s1", t0) {
+            Step::Retry(d) => assert_eq!((d.attempt, d.frames), (1, 1)),
+            other => panic!("{other:?}"),
+        }
+        match p.offer_attempt(assessed(80, true), "s2", t0) {
+            Step::Take(s, d) => assert_eq!((s, d.attempt, d.outcome), ("s2", 2, Outcome::Accepted)),
+            other => panic!("{other:?}"),
+        }
+        // The limit of two attempts is reached: no third.
+        assert!(!p.reopen(t0));
+        let mut p = AutoCapture::new(
+            Modality::Finger,
+            Thresholds {
+                max_attempts: 3,
+                ..limits()
+            },
+            t0,
+        );
+        assert!(!p.reopen(t0), "not ended yet");
+        assert!(matches!(
+            p.offer_attempt(assessed(70, true), "good", t0),
+            Step::Take("good", _)
+        ));
+        assert!(p.reopen(t0));
+        assert_eq!(p.attempt(), 2);
+        assert!(matches!(
+            p.offer_attempt(assessed(20, false), "bad", t0),
+            Step::Retry(_)
+        ));
+        // The best of all counts the attempt taken before the reopening.
+        match p.offer_attempt(assessed(10, false), "worse", t0) {
+            Step::Settle(Some(s), d) => {
+                assert_eq!((s, d.outcome), ("good", Outcome::BestOfAttempts));
+                assert_eq!(d.best.map(|b| b.score), Some(70));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

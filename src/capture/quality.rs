@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::lang::Lang;
 
 /// The modality an assessment is of (the store's own).
-pub use crate::workflow::Modality;
+pub use crate::domain::Modality;
 
 /// One check: what it looks at, whether it passes, and what to tell the operator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -31,6 +31,7 @@
 use image::{GrayImage, Luma};
 
 use super::quality::{Assessment, Finding, Modality, ramp};
+use crate::domain::Encoding;
 
 /// Minimum pen path, in pad widths (on the 100 mm station pad, 60 mm of writing).
 pub const MIN_INK: f64 = 0.6;
@@ -49,7 +50,7 @@ pub const MAX_ON_EDGE: f64 = 2.0;
 const TURN_HYSTERESIS: f64 = 0.01;
 
 /// The stored signature formats that hold pen strokes.
-pub const STROKE_FORMATS: &[&str] = &["isdv4-strokes-json", "strokes-json"];
+pub const STROKE_FORMATS: [Encoding; 2] = [Encoding::IsdV4Strokes, Encoding::Strokes];
 
 /// Pen strokes in pad coordinates, with the pad's extent.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,9 +72,9 @@ struct PlainPoint {
 }
 
 /// Reads stored strokes; `None` for another format or bytes that do not parse.
-pub fn parse(format: &str, bytes: &[u8]) -> Option<Strokes> {
+pub fn parse(format: Encoding, bytes: &[u8]) -> Option<Strokes> {
     match format {
-        "isdv4-strokes-json" => {
+        Encoding::IsdV4Strokes => {
             let sig: rekam_signature::Signature = serde_json::from_slice(bytes).ok()?;
             Some(Strokes {
                 lines: sig
@@ -90,7 +91,7 @@ pub fn parse(format: &str, bytes: &[u8]) -> Option<Strokes> {
                 max_y: f32::from(sig.pad.max_y),
             })
         }
-        "strokes-json" => {
+        Encoding::Strokes => {
             let plain: PlainStrokes = serde_json::from_slice(bytes).ok()?;
             let lines: Vec<Vec<(f32, f32)>> = plain
                 .strokes
@@ -180,7 +181,7 @@ pub struct SignatureImage {
     pub width: u32,
     pub height: u32,
     /// The stored format of [`SignatureImage::strokes`] (one of [`STROKE_FORMATS`]).
-    pub format: String,
+    pub format: Encoding,
     /// The strokes exactly as stored (for `isdv4-strokes-json`, with the pad's capabilities,
     /// the timestamps and the pressure of every pen sample).
     pub strokes: Vec<u8>,
@@ -188,7 +189,7 @@ pub struct SignatureImage {
 
 /// Renders a stored signature `width` pixels wide and keeps its strokes beside the picture;
 /// `None` when `format` does not hold strokes or the bytes do not parse.
-pub fn image(format: &str, bytes: &[u8], width: u32) -> Option<SignatureImage> {
+pub fn image(format: Encoding, bytes: &[u8], width: u32) -> Option<SignatureImage> {
     let strokes = parse(format, bytes)?;
     let img = render(&strokes, width);
     let (width, height) = img.dimensions();
@@ -196,7 +197,7 @@ pub fn image(format: &str, bytes: &[u8], width: u32) -> Option<SignatureImage> {
         png: encode_png(&img),
         width,
         height,
-        format: format.to_owned(),
+        format,
         strokes: bytes.to_vec(),
     })
 }
@@ -514,7 +515,7 @@ mod tests {
             strokes,
         };
         let bytes = serde_json::to_vec(&sig).expect("serialises");
-        let parsed = parse("isdv4-strokes-json", &bytes).expect("parses");
+        let parsed = parse(Encoding::IsdV4Strokes, &bytes).expect("parses");
         (parsed, bytes)
     }
 
@@ -688,23 +689,23 @@ mod tests {
     #[test]
     fn the_image_keeps_the_strokes_as_captured() {
         let (strokes, bytes) = on_pad(&handwritten(3, 1));
-        let img = image("isdv4-strokes-json", &bytes, 800).expect("renders");
+        let img = image(Encoding::IsdV4Strokes, &bytes, 800).expect("renders");
         assert_eq!((img.width, img.height), (800, 480));
         assert_eq!(img.strokes, bytes);
-        assert_eq!(img.format, "isdv4-strokes-json");
+        assert_eq!(img.format, Encoding::IsdV4Strokes);
         assert_eq!(img.png, render_png(&strokes, 800));
         let decoded = ::image::load_from_memory_with_format(&img.png, ::image::ImageFormat::Png)
             .expect("a PNG")
             .to_luma8();
         assert!(decoded.pixels().filter(|p| p.0[0] == 0).count() > 2_000);
-        assert!(image("png", &bytes, 800).is_none());
-        assert!(image("isdv4-strokes-json", b"{}", 800).is_none());
+        assert!(image(Encoding::Png, &bytes, 800).is_none());
+        assert!(image(Encoding::IsdV4Strokes, b"{}", 800).is_none());
     }
 
     #[test]
     fn a_stroke_is_drawn_where_it_was_signed() {
         let bytes = br#"{"strokes": [[{"x": 10, "y": 10}, {"x": 90, "y": 10}]]}"#;
-        let s = parse("strokes-json", bytes).expect("parses");
+        let s = parse(Encoding::Strokes, bytes).expect("parses");
         assert_eq!(s.lines.len(), 1);
         let img = render(&s, 400);
         let ink = img.pixels().filter(|p| p.0[0] == 0).count();
@@ -714,7 +715,7 @@ mod tests {
         assert_eq!(img.get_pixel(w / 2, h - 2).0[0], 255);
         let png = render_png(&s, 400);
         assert_eq!(&png[1..4], b"PNG");
-        assert!(parse("strokes-json", b"garbage").is_none());
-        assert!(parse("png", bytes).is_none());
+        assert!(parse(Encoding::Strokes, b"garbage").is_none());
+        assert!(parse(Encoding::Png, bytes).is_none());
     }
 }

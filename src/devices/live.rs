@@ -22,7 +22,9 @@ use rekam_smartcard::{ApplicantCard, OfficerCard, OfficerRole, SmartcardError, V
 use serialport::{SerialPort, TTYPort};
 
 use super::doctor::Diagnosis;
-use super::settings::{CameraFormat, CameraSettings, DeviceSettings, Mode};
+use super::settings::{
+    CameraFormat, CameraSettings, DeviceSettings, FingerprintSettings, Mode, SignaturePadSettings,
+};
 
 /// The PIN of the simulated officer cards (training stations only; see the README).
 pub const SIM_PIN: &str = "2468";
@@ -159,7 +161,7 @@ const SCAN_QUEUE: usize = 64;
 
 /// Starts the fingerprint scanner worker; the simulator presents the fingers of `person`.
 pub fn scanner(
-    settings: &DeviceSettings,
+    settings: &FingerprintSettings,
     backend: Backend,
     person: u64,
     fast: bool,
@@ -167,7 +169,7 @@ pub fn scanner(
     let (tx, rx) = channel(SCAN_QUEUE);
     let worker = match backend {
         Backend::Real => {
-            let config = settings.fingerprint.hid_config();
+            let config = settings.hid_config();
             ScannerWorker::spawn(
                 "rekam-fingerprint",
                 move || rekam_fingerprint::hid::HidTransport::open(&config),
@@ -223,7 +225,7 @@ const PAD_QUEUE: usize = 2048;
 /// that the real driver opens; it signs as `person` once started and again on
 /// [`PadSession::sign_again`], at `rate_hz` samples per second (200 is a real pad).
 pub fn signature_pad(
-    settings: &DeviceSettings,
+    settings: &SignaturePadSettings,
     backend: Backend,
     person: u64,
     rate_hz: f64,
@@ -231,7 +233,7 @@ pub fn signature_pad(
     let (tx, rx) = channel(PAD_QUEUE);
     match backend {
         Backend::Real => {
-            let worker = rekam_signature::spawn(settings.signature_pad.pad_config(), tx)?;
+            let worker = rekam_signature::spawn(settings.pad_config(), tx)?;
             Ok((
                 PadSession {
                     _worker: worker,
@@ -243,7 +245,7 @@ pub fn signature_pad(
         Backend::Simulated => {
             let pen = SimPen::default();
             let for_worker = pen.clone();
-            let base = settings.signature_pad.pad_config();
+            let base = settings.pad_config();
             let worker = rekam_signature::spawn_with(
                 move |epoch| {
                     let (device, host) = TTYPort::pair()

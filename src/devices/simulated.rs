@@ -4,16 +4,15 @@
 //! deliver MJPEG/YUYV frames that the real decoder decodes; the virtual card answers the real
 //! card profiles' APDUs.
 
-use std::io::Cursor;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::Datelike;
-use image::{GrayImage, ImageFormat, RgbImage};
+use image::RgbImage;
 use rekam_camera::{Background, CameraConfig, Eye, FrameSource, SimOptions, SimulatedCamera};
 use rekam_device::Backend;
-use rekam_fingerprint::mode::{CaptureMode, Finger, Hand};
+use rekam_fingerprint::mode::CaptureMode;
 use rekam_fingerprint::sim::{SimConfig, SimDevice};
 use rekam_fingerprint::synth::SyntheticPerson;
 use rekam_signature::sim::{self as pad_sim, Faults, PadSimulator};
@@ -21,10 +20,13 @@ use rekam_signature::{Pad, PadConfig, PadEvent, Signature, StrokeBuilder};
 use rekam_smartcard::{ApplicantCard, OfficerCard, OfficerRole, VirtualCard};
 use serialport::{SerialPort, TTYPort};
 
-use crate::capture::policy::{AutoCapture, Decision, QualitySettings, Step, Thresholds};
-use crate::capture::quality::Assessment;
-use crate::simulate::{Applicant, Gated, Recorder};
-use crate::workflow::{CaptureContent, Modality};
+use crate::capture::policy::QualitySettings;
+use crate::capture::session::{
+    FaceGate, FaceSample, IrisGate, Session, SignatureGate, SlapGate, face_capture, finger_capture,
+    iris_capture, signature_capture, slap_captures,
+};
+use crate::domain::CaptureInput;
+use crate::simulate::{Applicant, Recorder};
 
 /// The simulated devices of a training station, as a [`Recorder`] for `rekam simulate-day`.
 #[derive(Debug)]
@@ -58,113 +60,50 @@ impl SimulatedStation {
     }
 }
 
-/// Takes a few frames through the real decoder, as a preview would, and keeps the last.
-fn grab(camera: &mut SimulatedCamera, frames: usize) -> anyhow::Result<RgbImage> {
-    let mut last = None;
-    for _ in 0..frames {
-        let raw = camera.next_frame(Duration::from_secs(2))?;
-        last = Some(rekam_camera::decode(&raw)?);
-    }
-    last.context("the camera gave no frame")
+/// One frame through the real decoder, as a preview takes it.
+fn grab(camera: &mut SimulatedCamera) -> anyhow::Result<Arc<RgbImage>> {
+    let raw = camera.next_frame(Duration::from_secs(2))?;
+    Ok(Arc::new(rekam_camera::decode(&raw)?))
 }
 
-/// Offers what `next` captures to the auto-capture policy, on a simulated clock `interval`
-/// apart, until the policy takes or settles on one: what the capture screens do with a live
-/// device. Returns it with the best frame's score and every decision.
-fn gate<T: Clone>(
-    modality: Modality,
-    limits: Thresholds,
-    interval: Duration,
-    mut next: impl FnMut() -> anyhow::Result<(Assessment, T)>,
-) -> anyhow::Result<(T, u8, Vec<Decision>)> {
-    let t0 = Instant::now();
-    let mut policy = AutoCapture::new(modality, limits, t0);
-    let mut decisions = Vec::new();
-    // Enough frames for every attempt to time out, and then some.
-    let per_attempt = limits.timeout().as_millis() / interval.as_millis().max(1) + 2;
-    let cap = per_attempt * u128::from(limits.max_attempts.max(1)) + 2;
-    let mut at = t0;
-    for _ in 0..cap {
-        let (assessment, frame) = next()?;
-        match policy.offer(assessment, frame, at) {
-            Step::Continue => {}
-            Step::Retry(d) => decisions.push(d),
-            Step::Take(frame, d) | Step::Settle(Some(frame), d) => {
-                let score = d.best.as_ref().map_or(0, |b| b.score);
-                decisions.push(d);
-                return Ok((frame, score, decisions));
-            }
-            Step::Settle(None, _) => break,
-        }
-        at += interval;
-    }
-    bail!("the {} auto-capture policy took nothing", modality.code())
-}
-
-/// One capture from the scanner as a grey image.
+/// One capture from the scanner.
 fn scan<T: rekam_fingerprint::Transport>(
     scanner: &mut rekam_fingerprint::Scanner<T>,
     mode: CaptureMode,
-) -> anyhow::Result<GrayImage> {
-    let c = scanner.capture(mode, Duration::from_secs(10))?;
-    GrayImage::from_raw(c.width, c.height, c.pixels)
-        .context("the scanner's image has the wrong size")
-}
-
-/// A grey image stored as PNG with the quality its gate gave it.
-fn grey_png(image: GrayImage, quality: u8, decisions: Vec<Decision>) -> anyhow::Result<Gated> {
-    let (width, height) = image.dimensions();
-    Ok(Gated {
-        content: CaptureContent::Data {
-            format: "png".into(),
-            width,
-            height,
-            quality: Some(quality),
-            bytes: encoded(image, ImageFormat::Png)?,
-        },
-        decisions,
-    })
-}
-
-fn encoded(image: impl Into<image::DynamicImage>, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
-    let mut out = Cursor::new(Vec::new());
-    image.into().write_to(&mut out, format)?;
-    Ok(out.into_inner())
+) -> anyhow::Result<Arc<rekam_fingerprint::Capture>> {
+    Ok(Arc::new(scanner.capture(mode, Duration::from_secs(10))?))
 }
 
 impl Recorder for SimulatedStation {
-    fn face(&mut self, a: &Applicant) -> anyhow::Result<Gated> {
-        let config = CameraConfig::face(0);
-        let born = a.biodata.birth_date.year();
-        let background = Background::for_birth_year(born);
-        let mut camera =
-            SimulatedCamera::face(&config, background, a.person, self.camera_options())?;
-        let (taken, score, decisions) = gate(
-            Modality::Face,
-            self.quality.face,
-            config.frame_interval(),
-            || {
-                let frame = grab(&mut camera, 1)?;
-                let face = crate::capture::face::assess(&frame, Some(born))?;
-                Ok((face.assessment.clone(), Arc::new((frame, face))))
-            },
-        )?;
-        let (frame, face) = &*taken;
-        let bytes = crate::capture::face::token_jpeg(frame, face)
-            .context("the photo the policy kept has no face")??;
-        Ok(Gated {
-            content: CaptureContent::Data {
-                format: "jpeg".into(),
-                width: crate::capture::face::assess::TOKEN_WIDTH,
-                height: crate::capture::face::assess::TOKEN_HEIGHT,
-                quality: Some(score),
-                bytes,
-            },
-            decisions,
-        })
+    fn quality(&self) -> QualitySettings {
+        self.quality
     }
 
-    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, Gated)>> {
+    fn face(
+        &mut self,
+        a: &Applicant,
+        session: &mut Session<FaceGate>,
+    ) -> anyhow::Result<Vec<CaptureInput>> {
+        let config = CameraConfig::face(0);
+        let background = Background::for_birth_year(a.biodata.birth_date.year());
+        let mut camera =
+            SimulatedCamera::face(&config, background, a.person, self.camera_options())?;
+        let taken = session.run(config.frame_interval(), || grab(&mut camera))?;
+        let FaceSample { face, .. } = &taken.sample;
+        if face.token.is_none() {
+            bail!("the photo the policy kept has no face");
+        }
+        Ok(vec![face_capture(
+            &taken.sample.photo(),
+            face.assessment.score,
+        )?])
+    }
+
+    fn fingers(
+        &mut self,
+        a: &Applicant,
+        slaps: &mut [Session<SlapGate>],
+    ) -> anyhow::Result<Vec<Vec<CaptureInput>>> {
         let person = Arc::new(SyntheticPerson::new(a.person));
         let config = if self.realtime {
             SimConfig::default()
@@ -178,62 +117,41 @@ impl Recorder for SimulatedStation {
         })
         .with_person(person);
         let mut scanner = rekam_fingerprint::Scanner::open(device.open()?)?;
-        // The 4-4-2 slaps, as at the desk: each cut into its fingers by the quality gate. A
-        // finger recorded as an exception is not expected in its slap.
-        let excepted = a.finger_exception.map(|(position, _, _)| position);
-        let limits = self.quality.finger;
         let mut out = Vec::new();
-        for mode in [
-            CaptureMode::slap(Hand::Right),
-            CaptureMode::slap(Hand::Left),
-            CaptureMode::TwoThumbs,
-        ] {
-            let expected: Vec<Finger> = mode
-                .fingers()
-                .into_iter()
-                .filter(|f| Some(f.position()) != excepted)
-                .collect();
-            // Each placement of the fingers is one attempt.
-            let (slap, _, decisions) = gate(Modality::Finger, limits, limits.timeout(), || {
-                let image = scan(&mut scanner, mode)?;
-                let slap = crate::capture::finger::assess_slap(&image, mode, &expected);
-                Ok((slap.assessment.clone(), Arc::new(slap)))
+        // The 4-4-2 slaps, as at the desk: each placement of the fingers is one attempt, cut
+        // into its fingers by the quality gate.
+        for session in slaps {
+            let gate = session.gate().clone();
+            session.run(self.quality.finger.timeout(), || {
+                scan(&mut scanner, gate.mode)
             })?;
-            let mut decisions = Some(decisions);
-            for f in &slap.fingers {
-                // The slap's decisions go with its first finger.
-                let decisions = decisions.take().unwrap_or_default();
-                let gated = grey_png(f.image.clone(), f.quality, decisions)?;
-                out.push((f.finger.position(), gated));
+            let mut captures = slap_captures(session.attempts(), &gate.expected)?;
+            // A slap the policy settled on without some of its fingers: each missing one flat.
+            for finger in &gate.expected {
+                if captures.iter().all(|c| c.position != finger.position()) {
+                    let flat = scan(&mut scanner, CaptureMode::Flat(*finger))?;
+                    let image = crate::capture::finger::capture_image(&flat)
+                        .context("the scanner's image has the wrong size")?;
+                    let crop = crate::capture::finger::FingerResult::whole(*finger, image);
+                    captures.push(finger_capture(&crop)?);
+                }
             }
-            // A slap the policy settled on without its fingers: each missing one flat.
-            for finger in expected
-                .iter()
-                .filter(|f| slap.fingers.iter().all(|found| found.finger != **f))
-            {
-                let image = scan(&mut scanner, CaptureMode::Flat(*finger))?;
-                let score = crate::capture::finger::assess_finger(&image).score;
-                out.push((finger.position(), grey_png(image, score, Vec::new())?));
-            }
+            out.push(captures);
         }
         Ok(out)
     }
 
-    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<Gated> {
+    fn iris(
+        &mut self,
+        a: &Applicant,
+        position: u8,
+        session: &mut Session<IrisGate>,
+    ) -> anyhow::Result<Vec<CaptureInput>> {
         let config = CameraConfig::iris(2);
         let eye = if position == 1 { Eye::Right } else { Eye::Left };
         let mut camera = SimulatedCamera::iris(&config, eye, a.person, self.camera_options())?;
-        let (gray, score, decisions) = gate(
-            Modality::Iris,
-            self.quality.iris,
-            config.frame_interval(),
-            || {
-                // A near-infrared camera sees in grey; keep one channel.
-                let gray = crate::capture::iris::to_gray(&grab(&mut camera, 1)?);
-                Ok((crate::capture::iris::assess(&gray), gray))
-            },
-        )?;
-        grey_png(gray, score, decisions)
+        let taken = session.run(config.frame_interval(), || grab(&mut camera))?;
+        Ok(vec![iris_capture(position, &taken.sample)?])
     }
 
     fn old_card(&mut self, a: &Applicant) -> anyhow::Result<(String, String)> {
@@ -261,32 +179,19 @@ impl Recorder for SimulatedStation {
         Ok(rekam_smartcard::officer::login(&mut card, PIN)?.officer_id)
     }
 
-    fn signature(&mut self, a: &Applicant) -> anyhow::Result<Gated> {
+    fn signature(
+        &mut self,
+        a: &Applicant,
+        session: &mut Session<SignatureGate>,
+    ) -> anyhow::Result<Vec<CaptureInput>> {
         // Each signing is one attempt: a signature that fails its checks is signed again.
-        let limits = self.quality.signature;
-        let (bytes, score, decisions) =
-            gate(Modality::Signature, limits, limits.timeout(), || {
-                self.signings += 1;
-                let sig = sign_on_simulated_pad(a.person, self.signings, self.pad_rate_hz)?;
-                let bytes = serde_json::to_vec(&sig)?;
-                let strokes = crate::capture::signature::parse("isdv4-strokes-json", &bytes)
-                    .context("the pad's signature does not read back")?;
-                Ok((
-                    crate::capture::signature::assess(&strokes),
-                    (bytes, sig.pad),
-                ))
-            })?;
-        let (bytes, pad) = bytes;
-        Ok(Gated {
-            content: CaptureContent::Data {
-                format: "isdv4-strokes-json".into(),
-                width: u32::from(pad.max_x),
-                height: u32::from(pad.max_y),
-                quality: Some(score),
-                bytes,
-            },
-            decisions,
-        })
+        let rate = self.pad_rate_hz;
+        let signings = &mut self.signings;
+        let taken = session.run(self.quality.signature.timeout(), || {
+            *signings += 1;
+            sign_on_simulated_pad(a.person, *signings, rate)
+        })?;
+        Ok(vec![signature_capture(&taken.sample)])
     }
 }
 

@@ -1,8 +1,10 @@
 //! Pure types and rules of KTP-el recording: NIK and No. KK, the applicant's biodata and eligibility,
 //! service types and their requirements, queue and register numbers, and the SOP steps with their
-//! standard times. Nothing here touches storage, devices or a window.
+//! standard times, the biometric modalities and capture encodings. Nothing here touches storage,
+//! devices or a window.
 
 pub mod applicant;
+pub mod biometric;
 pub mod nik;
 pub mod queue;
 pub mod region;
@@ -10,6 +12,9 @@ pub mod service;
 pub mod sop;
 
 pub use applicant::{Biodata, MaritalStatus, Sex};
+pub use biometric::{
+    CaptureContent, CaptureInput, Encoding, ExceptionKind, Modality, capture_name,
+};
 pub use service::{Requirement, ServiceType};
 
 /// A stored or typed code that names no variant of the enum it was read as.

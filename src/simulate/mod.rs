@@ -11,9 +11,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::{Datelike, FixedOffset, NaiveDate, TimeZone};
+use rekam_fingerprint::CaptureMode;
 use zeroize::Zeroizing;
 
+use crate::capture::policy::{Outcome, QualitySettings, Thresholds};
+use crate::capture::session::{
+    Attempt, FaceGate, Gate, IrisGate, Pace, Session, SignatureGate, SlapGate,
+};
 use crate::domain::ServiceType;
 use crate::domain::service::{Check, Need, Requirement};
 use crate::store::{ManualClock, NewUser, Paths, Role, StationSetup, Store, StoreError, User};
@@ -30,22 +35,36 @@ const SIM_SUPERVISOR: &str = "kasi-latihan";
 const SIM_OPERATOR: &str = "operator-latihan";
 const SIM_KECAMATAN: &str = "331301";
 
-/// A capture that went through its quality gate: what to store (its quality the gate's score)
-/// and the auto-capture policy's decisions that chose it, to store with it.
-#[derive(Debug, Clone)]
-pub struct Gated {
-    pub content: CaptureContent,
-    pub decisions: Vec<crate::capture::policy::Decision>,
-}
-
-/// What records the biometrics of a simulated applicant.
+/// What records the biometrics of a simulated applicant: each method drives the devices through
+/// the capture session it is given (the gate and the auto-capture policy, as at the desk) and
+/// returns what the session's attempt stores.
 pub trait Recorder {
-    fn face(&mut self, a: &Applicant) -> anyhow::Result<Gated>;
-    /// The fingers by position (1-10): all ten but the one recorded as an exception, if any.
-    fn fingers(&mut self, a: &Applicant) -> anyhow::Result<Vec<(u8, Gated)>>;
+    /// The auto-capture policy's limits the sessions run with.
+    fn quality(&self) -> QualitySettings;
+    fn face(
+        &mut self,
+        a: &Applicant,
+        session: &mut Session<FaceGate>,
+    ) -> anyhow::Result<Vec<CaptureInput>>;
+    /// The 4-4-2 slaps, one session each (a finger recorded as an exception is not expected in
+    /// its slap): what each stores.
+    fn fingers(
+        &mut self,
+        a: &Applicant,
+        slaps: &mut [Session<SlapGate>],
+    ) -> anyhow::Result<Vec<Vec<CaptureInput>>>;
     /// `position`: 1 right eye, 2 left eye.
-    fn iris(&mut self, a: &Applicant, position: u8) -> anyhow::Result<Gated>;
-    fn signature(&mut self, a: &Applicant) -> anyhow::Result<Gated>;
+    fn iris(
+        &mut self,
+        a: &Applicant,
+        position: u8,
+        session: &mut Session<IrisGate>,
+    ) -> anyhow::Result<Vec<CaptureInput>>;
+    fn signature(
+        &mut self,
+        a: &Applicant,
+        session: &mut Session<SignatureGate>,
+    ) -> anyhow::Result<Vec<CaptureInput>>;
     /// Reads the NIK and name from the applicant's existing KTP-el (replacements, changes).
     fn old_card(&mut self, a: &Applicant) -> anyhow::Result<(String, String)>;
     /// The officer logs in with an officer card and PIN; returns the id on the card.
@@ -172,40 +191,56 @@ impl Day<'_> {
             .advance(chrono::Duration::milliseconds((minutes * 60_000.0) as i64));
     }
 
-    fn store_capture(&mut self, request: i64, input: CaptureInput) -> anyhow::Result<()> {
-        if let CaptureContent::Data { bytes, .. } = &input.content {
-            self.summary.stored_bytes += bytes.len() as u64;
-        }
-        if let CaptureContent::Exception { kind, .. } = &input.content {
-            self.summary
-                .exceptions
-                .push((input.modality, input.position, *kind));
-        }
-        self.store.add_capture(self.op, request, &input)?;
-        Ok(())
-    }
-
-    /// Stores a gated capture with the policy's decisions about it.
-    fn store_gated(
+    /// Stores what a capture session took, with its decisions, in one transaction.
+    fn record<G: Gate>(
         &mut self,
-        request: i64,
-        modality: Modality,
-        position: u8,
-        gated: Gated,
+        session: &mut Session<G>,
+        captures: Vec<CaptureInput>,
+        finish: bool,
     ) -> anyhow::Result<()> {
-        use crate::capture::policy::Outcome;
-        let entry = self.summary.quality.entry(modality).or_insert((0, 0, 0));
-        match gated.decisions.last().map(|d| d.outcome) {
+        let entry = self
+            .summary
+            .quality
+            .entry(session.modality())
+            .or_insert((0, 0, 0));
+        match session.pending().last().map(|d| d.outcome) {
             Some(Outcome::Accepted) => entry.0 += 1,
             Some(_) => entry.1 += 1,
             None => {}
         }
-        entry.2 += gated.decisions.len() as u32;
-        for decision in &gated.decisions {
-            self.store
-                .record_decision(self.op, request, position, decision)?;
+        entry.2 += session.pending().len() as u32;
+        self.record_attempt(session.attempt(captures, finish))?;
+        session.stored();
+        Ok(())
+    }
+
+    fn record_attempt(&mut self, attempt: Attempt) -> anyhow::Result<()> {
+        for input in &attempt.captures {
+            match &input.content {
+                CaptureContent::Data { bytes, .. } => {
+                    self.summary.stored_bytes += bytes.len() as u64
+                }
+                CaptureContent::Exception { kind, .. } => {
+                    self.summary
+                        .exceptions
+                        .push((input.modality, input.position, *kind))
+                }
+            }
         }
-        self.store_capture(request, capture(modality, position, gated.content))
+        self.store.record_attempt(self.op, &attempt)?;
+        Ok(())
+    }
+
+    /// A new capture session of `request` for one unit.
+    fn session<G: Gate>(
+        &self,
+        gate: G,
+        request: i64,
+        position: u8,
+        limits: Thresholds,
+        pace: Pace,
+    ) -> Session<G> {
+        Session::new(gate, request, position, limits, pace, Instant::now())
     }
 
     fn timed<T>(
@@ -276,56 +311,73 @@ impl Day<'_> {
         self.spend(Step::Validated);
         self.store.begin_recording(self.op, request)?;
 
-        let face = self.timed(Modality::Face, 1, || devices.face(a))?;
-        self.store_gated(request, Modality::Face, 0, face)?;
+        let quality = devices.quality();
+        let born = a.biodata.birth_date.year();
+        let gate = FaceGate {
+            birth_year: Some(born),
+        };
+        let mut face = self.session(gate, request, 0, quality.face, Pace::Stream);
+        let captures = self.timed(Modality::Face, 1, || devices.face(a, &mut face))?;
         self.spend(Step::Face);
-        self.store.complete_capture_step(self.op, request)?;
+        self.record(&mut face, captures, true)?;
 
-        let fingers = self.timed(Modality::Finger, 10, || devices.fingers(a))?;
-        // The slaps leave out a finger recorded as an exception; its exception stands in.
-        for (position, gated) in fingers {
-            self.store_gated(request, Modality::Finger, position, gated)?;
-        }
+        // A finger recorded as an exception is left out of its slap; its exception stands in.
+        let excepted: Vec<u8> = a.finger_exception.iter().map(|(p, _, _)| *p).collect();
         if let Some((position, kind, why)) = a.finger_exception {
-            self.store_capture(
-                request,
-                capture(Modality::Finger, position, exception(kind, why)),
-            )?;
+            let input = capture(Modality::Finger, position, exception(kind, why));
+            self.record_attempt(Attempt::of(request, Modality::Finger, vec![input]))?;
         }
+        let mut slaps: Vec<Session<SlapGate>> = [
+            CaptureMode::SlapRight,
+            CaptureMode::SlapLeft,
+            CaptureMode::TwoThumbs,
+        ]
+        .into_iter()
+        .map(|mode| {
+            let gate = SlapGate::new(mode, &excepted);
+            let position = gate.position();
+            self.session(gate, request, position, quality.finger, Pace::PerSample)
+        })
+        .collect();
+        let prints = self.timed(Modality::Finger, 10, || devices.fingers(a, &mut slaps))?;
         self.spend(Step::Fingerprints);
-        self.store.complete_capture_step(self.op, request)?;
+        let last = slaps.len() - 1;
+        for (i, (session, captures)) in slaps.iter_mut().zip(prints).enumerate() {
+            self.record(session, captures, i == last)?;
+        }
 
         for position in [1, 2] {
+            let finish = position == 2;
+            let mut eye = self.session(IrisGate, request, position, quality.iris, Pace::Stream);
             match a.iris_exception {
-                Some((eye, kind, why)) if eye == position => {
-                    self.store_capture(
-                        request,
-                        capture(Modality::Iris, position, exception(kind, why)),
-                    )?;
+                Some((e, kind, why)) if e == position => {
+                    let input = capture(Modality::Iris, position, exception(kind, why));
+                    self.record(&mut eye, vec![input], finish)?;
                 }
                 _ => {
-                    let gated = self.timed(Modality::Iris, 1, || devices.iris(a, position))?;
-                    self.store_gated(request, Modality::Iris, position, gated)?;
+                    let captures =
+                        self.timed(Modality::Iris, 1, || devices.iris(a, position, &mut eye))?;
+                    self.record(&mut eye, captures, finish)?;
                 }
             }
         }
         self.spend(Step::Iris);
-        self.store.complete_capture_step(self.op, request)?;
 
-        match a.signature_exception {
-            Some((kind, why)) => {
-                self.store_capture(
-                    request,
-                    capture(Modality::Signature, 0, exception(kind, why)),
-                )?;
-            }
-            None => {
-                let gated = self.timed(Modality::Signature, 1, || devices.signature(a))?;
-                self.store_gated(request, Modality::Signature, 0, gated)?;
-            }
-        }
+        let mut signing = self.session(
+            SignatureGate,
+            request,
+            0,
+            quality.signature,
+            Pace::PerSample,
+        );
+        let captures = match a.signature_exception {
+            Some((kind, why)) => vec![capture(Modality::Signature, 0, exception(kind, why))],
+            None => self.timed(Modality::Signature, 1, || {
+                devices.signature(a, &mut signing)
+            })?,
+        };
         self.spend(Step::Signature);
-        self.store.complete_capture_step(self.op, request)?;
+        self.record(&mut signing, captures, true)?;
 
         self.spend(Step::Review);
         self.store.approve_review(self.op, request)?;

@@ -8,18 +8,17 @@ use iced::widget::{button, column, container, row, space, text};
 use iced::{Alignment, Element, Length, Size, Subscription, Task, Theme, event, window};
 
 use super::applicant::{self, Guide, Show};
+use super::benchmark;
+use super::ctx::Ctx;
 use super::db::{Db, Failure, off_thread};
 use super::i18n::Tr;
-use super::screen::{
-    Action, Nav, close, devices, face, fingers, finish, intake, iris, login, queue, register,
-    review, setup, signature, verify,
-};
+use super::screen::{self, Action, Nav, Screen, close, devices, login, queue, register, setup};
 use super::theme::{self, Tone};
 use crate::devices::DeviceSettings;
 use crate::devices::doctor::Diagnosis;
 use crate::devices::live::Backends;
 use crate::lang::Lang;
-use crate::store::{Paths, Role, Store, SystemClock, User};
+use crate::store::{Paths, Role, Store, SystemClock};
 use crate::workflow::{RequestView, Step};
 
 /// How the kiosk starts.
@@ -41,78 +40,6 @@ pub struct Options {
     pub preview_benchmark: bool,
 }
 
-/// What the preview benchmark counts: views built with a new camera frame (each view is drawn
-/// once), from when counting started.
-#[derive(Debug, Default)]
-struct PreviewCount {
-    started: Option<Instant>,
-    shown: std::cell::Cell<u64>,
-    last: std::cell::Cell<Option<u64>>,
-}
-
-/// The preview benchmark lets the camera settle this long, then counts for [`PREVIEW_COUNT`].
-const PREVIEW_WARM_UP: Duration = Duration::from_secs(3);
-const PREVIEW_COUNT: Duration = Duration::from_secs(5);
-
-/// What every screen may read.
-#[derive(Debug)]
-pub struct Ctx {
-    pub db: Option<Db>,
-    pub tr: Tr,
-    pub paths: Paths,
-    pub settings: DeviceSettings,
-    pub backends: Backends,
-    pub diagnoses: Vec<Diagnosis>,
-    pub user: Option<User>,
-    pub fast_devices: bool,
-}
-
-impl Ctx {
-    pub fn lang(&self) -> Lang {
-        self.tr.lang()
-    }
-
-    /// The storage handle; screens that need it are only shown once the store is open.
-    pub fn db(&self) -> Result<&Db, Failure> {
-        self.db
-            .as_ref()
-            .ok_or_else(|| Failure::internal("the store is not open"))
-    }
-
-    /// The storage handle and the logged-in user, which every write needs.
-    pub fn storage(&self) -> Result<(Db, User), Failure> {
-        Ok((self.db()?.clone(), self.user()?))
-    }
-
-    /// The logged-in user (every screen after login has one).
-    pub fn user(&self) -> Result<User, Failure> {
-        self.user
-            .clone()
-            .ok_or_else(|| Failure::internal("nobody is logged in"))
-    }
-}
-
-/// The screen on the operator's window.
-#[derive(Debug)]
-pub enum Screen {
-    Starting,
-    Broken(Failure),
-    Setup(setup::State),
-    Login(login::State),
-    Queue(queue::State),
-    Intake(intake::State),
-    Verify(verify::State),
-    Face(face::State),
-    Fingers(fingers::State),
-    Iris(iris::State),
-    Signature(signature::State),
-    Review(review::State),
-    Finish(finish::State),
-    Register(register::State),
-    Devices(devices::State),
-    Close(close::State),
-}
-
 #[derive(Debug, Clone)]
 pub enum Message {
     Opened(Result<Option<Db>, Failure>),
@@ -132,20 +59,8 @@ pub enum Message {
     /// A frame was drawn (only listened to for the start-up benchmark).
     Frame,
     SatisfactionStored(Result<(), Failure>),
-    Setup(setup::Message),
-    Login(login::Message),
-    Queue(queue::Message),
-    Intake(intake::Message),
-    Verify(verify::Message),
-    Face(face::Message),
-    Fingers(fingers::Message),
-    Iris(iris::Message),
-    Signature(signature::Message),
-    Review(review::Message),
-    Finish(finish::Message),
-    Register(register::Message),
-    Devices(devices::Message),
-    Close(close::Message),
+    /// A message for the screen shown.
+    Screen(screen::Message),
     /// The store was set to the station's settings (disk floor, retention) on the storage thread.
     StoreConfigured(Result<usize, Failure>),
 }
@@ -163,8 +78,8 @@ pub struct App {
     /// A satisfaction answer waiting to be stored, with the request it is about.
     satisfaction: Option<(i64, Option<u8>)>,
     options: Options,
-    preview_count: PreviewCount,
-    booted: Instant,
+    /// The preview benchmark, when the program runs it.
+    preview: Option<benchmark::Preview>,
 }
 
 /// Seconds before the idle logout at which the countdown is shown.
@@ -195,8 +110,7 @@ impl App {
             notice: None,
             satisfaction: None,
             options: options.clone(),
-            preview_count: PreviewCount::default(),
-            booted: Instant::now(),
+            preview: options.preview_benchmark.then(benchmark::Preview::new),
         };
         let (id, open) = window::open(operator_window(options.windowed));
         app.operator = Some(id);
@@ -283,7 +197,10 @@ impl App {
                 }
                 Task::none()
             }
-            other => self.screen_message(other),
+            Message::Screen(m) => {
+                let action = self.screen.update(m, &self.ctx);
+                self.act(action)
+            }
         }
     }
 
@@ -294,11 +211,16 @@ impl App {
                 // has passed are deleted.
                 let configure = configure_store(&db, &self.ctx.settings, true);
                 self.ctx.db = Some(db);
-                if self.options.preview_benchmark {
-                    return Task::batch([configure, self.open_preview_benchmark()]);
+                if self.preview.is_some() {
+                    let (screen, task) = benchmark::Preview::open(&mut self.ctx);
+                    self.screen = screen;
+                    let task = task.map(|m| Message::Screen(screen::Message::Face(m)));
+                    return Task::batch([configure, task]);
                 }
                 self.screen = Screen::Login(login::State::new(&self.ctx));
-                Task::batch([configure, login::State::focus().map(Message::Login)])
+                let focus =
+                    login::State::focus().map(|m| Message::Screen(screen::Message::Login(m)));
+                Task::batch([configure, focus])
             }
             Ok(None) => {
                 self.screen = Screen::Setup(setup::State::new(&self.ctx));
@@ -317,53 +239,6 @@ impl App {
             return iced::exit();
         }
         Task::none()
-    }
-
-    /// The preview benchmark, every second: start counting after the warm-up, report and quit
-    /// after the count.
-    fn preview_benchmark_tick(&mut self) -> Task<Message> {
-        if self.booted.elapsed() < PREVIEW_WARM_UP {
-            return Task::none();
-        }
-        let count = &mut self.preview_count;
-        let Some(started) = count.started else {
-            count.started = Some(Instant::now());
-            count.shown.set(0);
-            return Task::none();
-        };
-        if started.elapsed() < PREVIEW_COUNT {
-            return Task::none();
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        let shown = count.shown.get();
-        println!(
-            "preview: {shown} camera frames drawn in {seconds:.2} s = {:.1} fps",
-            shown as f64 / seconds
-        );
-        iced::exit()
-    }
-
-    /// The preview benchmark: the face screen on the simulated camera, for a request that is
-    /// not stored (nothing is saved).
-    fn open_preview_benchmark(&mut self) -> Task<Message> {
-        self.ctx.backends = Backends::simulated();
-        let request = RequestView {
-            id: 0,
-            ticket: "A-000".into(),
-            step: Step::Face,
-            service_type: None,
-            nik: Some("3313016406086048".into()),
-            full_name: Some("BENCHMARK".into()),
-            register_number: None,
-            outcome_reason: None,
-            updated_at: String::new(),
-            captures: Vec::new(),
-        };
-        let (mut state, task) = face::State::new(&self.ctx, request);
-        // Keep previewing: no photo is taken by itself.
-        let _ = state.update(face::Message::ToggleAuto, &self.ctx);
-        self.screen = Screen::Face(state);
-        task.map(Message::Face)
     }
 
     /// Opens the applicant's window on the display to the right of the operator's (displays side
@@ -393,8 +268,12 @@ impl App {
     }
 
     fn tick(&mut self) -> Task<Message> {
-        if self.options.preview_benchmark {
-            return self.preview_benchmark_tick();
+        if let Some(preview) = &mut self.preview {
+            return if preview.tick() {
+                iced::exit()
+            } else {
+                Task::none()
+            };
         }
         if self.ctx.user.is_some() && self.idle_left() == Some(Duration::ZERO) {
             let task = self.go(Nav::Logout);
@@ -428,23 +307,7 @@ impl App {
             }
             _ => {}
         }
-        let message = match &self.screen {
-            Screen::Setup(s) => s.shortcut(&key, modifiers).map(Message::Setup),
-            Screen::Login(s) => s.shortcut(&key, modifiers).map(Message::Login),
-            Screen::Queue(s) => s.shortcut(&key, modifiers).map(Message::Queue),
-            Screen::Intake(s) => s.shortcut(&key, modifiers).map(Message::Intake),
-            Screen::Verify(s) => s.shortcut(&key, modifiers).map(Message::Verify),
-            Screen::Face(s) => s.shortcut(&key, modifiers).map(Message::Face),
-            Screen::Fingers(s) => s.shortcut(&key, modifiers).map(Message::Fingers),
-            Screen::Iris(s) => s.shortcut(&key, modifiers).map(Message::Iris),
-            Screen::Signature(s) => s.shortcut(&key, modifiers).map(Message::Signature),
-            Screen::Review(s) => s.shortcut(&key, modifiers).map(Message::Review),
-            Screen::Finish(s) => s.shortcut(&key, modifiers).map(Message::Finish),
-            Screen::Register(s) => s.shortcut(&key, modifiers).map(Message::Register),
-            Screen::Devices(s) => s.shortcut(&key, modifiers).map(Message::Devices),
-            Screen::Close(s) => s.shortcut(&key, modifiers).map(Message::Close),
-            Screen::Starting | Screen::Broken(_) => None,
-        };
+        let message = self.screen.shortcut(&key, modifiers).map(Message::Screen);
         match message {
             Some(m) => self.update(m),
             None => match key {
@@ -458,43 +321,11 @@ impl App {
         }
     }
 
-    /// Routes a screen's message to it and carries out the action it returns.
-    fn screen_message(&mut self, message: Message) -> Task<Message> {
-        let ctx = &self.ctx;
-        macro_rules! route {
-            ($variant:ident, $state:expr, $m:expr) => {{
-                let action = $state.update($m, ctx);
-                self.act(action, Message::$variant)
-            }};
-        }
-        match (&mut self.screen, message) {
-            (Screen::Setup(s), Message::Setup(m)) => route!(Setup, s, m),
-            (Screen::Login(s), Message::Login(m)) => route!(Login, s, m),
-            (Screen::Queue(s), Message::Queue(m)) => route!(Queue, s, m),
-            (Screen::Intake(s), Message::Intake(m)) => route!(Intake, s, m),
-            (Screen::Verify(s), Message::Verify(m)) => route!(Verify, s, m),
-            (Screen::Face(s), Message::Face(m)) => route!(Face, s, m),
-            (Screen::Fingers(s), Message::Fingers(m)) => route!(Fingers, s, m),
-            (Screen::Iris(s), Message::Iris(m)) => route!(Iris, s, m),
-            (Screen::Signature(s), Message::Signature(m)) => route!(Signature, s, m),
-            (Screen::Review(s), Message::Review(m)) => route!(Review, s, m),
-            (Screen::Finish(s), Message::Finish(m)) => route!(Finish, s, m),
-            (Screen::Register(s), Message::Register(m)) => route!(Register, s, m),
-            (Screen::Devices(s), Message::Devices(m)) => route!(Devices, s, m),
-            (Screen::Close(s), Message::Close(m)) => route!(Close, s, m),
-            // A late message for a screen that is gone (a task finishing after navigation).
-            _ => Task::none(),
-        }
-    }
-
-    fn act<M: Send + 'static>(
-        &mut self,
-        action: Action<M>,
-        wrap: fn(M) -> Message,
-    ) -> Task<Message> {
+    /// Carries out what a screen asked for.
+    fn act(&mut self, action: Action<screen::Message>) -> Task<Message> {
         match action {
             Action::None => Task::none(),
-            Action::Run(task) => task.map(wrap),
+            Action::Run(task) => task.map(Message::Screen),
             Action::Go(nav) => self.go(nav),
         }
     }
@@ -519,23 +350,19 @@ impl App {
             }
             Nav::Queue => {
                 let (state, task) = queue::State::new(&self.ctx);
-                self.screen = Screen::Queue(state);
-                task.map(Message::Queue)
+                self.show(Screen::Queue(state), task.map(screen::Message::Queue))
             }
             Nav::Register => {
                 let (state, task) = register::State::new(&self.ctx);
-                self.screen = Screen::Register(state);
-                task.map(Message::Register)
+                self.show(Screen::Register(state), task.map(screen::Message::Register))
             }
             Nav::Devices => {
                 let (state, task) = devices::State::new(&self.ctx);
-                self.screen = Screen::Devices(state);
-                task.map(Message::Devices)
+                self.show(Screen::Devices(state), task.map(screen::Message::Devices))
             }
             Nav::Close => {
                 let (state, task) = close::State::new(&self.ctx);
-                self.screen = Screen::Close(state);
-                task.map(Message::Close)
+                self.show(Screen::Close(state), task.map(screen::Message::Close))
             }
             Nav::ApplySettings(settings) => {
                 self.ctx.settings = *settings;
@@ -571,47 +398,39 @@ impl App {
                 return Task::none();
             }
         };
+        use screen::Message as M;
         let ctx = &self.ctx;
+        macro_rules! open {
+            ($name:ident, $module:ident) => {{
+                let (s, t) = screen::$module::State::new(ctx, request);
+                (Screen::$name(s), t.map(M::$name))
+            }};
+        }
         let (screen, task) = match request.step {
-            Step::TicketCalled | Step::FileReceived => {
-                let (s, t) = intake::State::new(ctx, request);
-                (Screen::Intake(s), t.map(Message::Intake))
-            }
+            Step::TicketCalled | Step::FileReceived => open!(Intake, intake),
             Step::RequirementsChecked | Step::Registered | Step::Verified | Step::Validated => {
-                let (s, t) = verify::State::new(ctx, request);
-                (Screen::Verify(s), t.map(Message::Verify))
+                open!(Verify, verify)
             }
-            Step::Face => {
-                let (s, t) = face::State::new(ctx, request);
-                (Screen::Face(s), t.map(Message::Face))
-            }
-            Step::Fingerprints => {
-                let (s, t) = fingers::State::new(ctx, request);
-                (Screen::Fingers(s), t.map(Message::Fingers))
-            }
-            Step::Iris => {
-                let (s, t) = iris::State::new(ctx, request);
-                (Screen::Iris(s), t.map(Message::Iris))
-            }
-            Step::Signature => {
-                let (s, t) = signature::State::new(ctx, request);
-                (Screen::Signature(s), t.map(Message::Signature))
-            }
-            Step::Review => {
-                let (s, t) = review::State::new(ctx, request);
-                (Screen::Review(s), t.map(Message::Review))
-            }
+            Step::Face => open!(Face, face),
+            Step::Fingerprints => open!(Fingers, fingers),
+            Step::Iris => open!(Iris, iris),
+            Step::Signature => open!(Signature, signature),
+            Step::Review => open!(Review, review),
             Step::Recorded | Step::ProofHandedOver => {
                 self.satisfaction = Some((request.id, None));
-                let (s, t) = finish::State::new(ctx, request);
-                (Screen::Finish(s), t.map(Message::Finish))
+                open!(Finish, finish)
             }
             Step::Archived | Step::Returned | Step::Cancelled | Step::Deferred => {
                 return self.go(Nav::Queue);
             }
         };
+        self.show(screen, task)
+    }
+
+    /// Shows `screen`, running the task it opened with.
+    fn show(&mut self, screen: Screen, task: Task<screen::Message>) -> Task<Message> {
         self.screen = screen;
-        task
+        task.map(Message::Screen)
     }
 
     fn satisfaction(&mut self, answer: applicant::Answer) -> Task<Message> {
@@ -619,26 +438,15 @@ impl App {
             return Task::none();
         };
         self.satisfaction = Some((request, Some(answer.0)));
-        let Ok((db, user)) = self.ctx.storage() else {
-            return Task::none();
-        };
         Task::perform(
-            db.call(move |store| Ok(store.record_satisfaction(&user, request, answer.0)?)),
+            self.ctx
+                .write(move |store, user| Ok(store.record_satisfaction(user, request, answer.0)?)),
             Message::SatisfactionStored,
         )
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
-        let screen = match &self.screen {
-            Screen::Login(s) => s.subscription(&self.ctx).map(Message::Login),
-            Screen::Queue(s) => s.subscription(&self.ctx).map(Message::Queue),
-            Screen::Face(s) => s.subscription(&self.ctx).map(Message::Face),
-            Screen::Fingers(s) => s.subscription(&self.ctx).map(Message::Fingers),
-            Screen::Iris(s) => s.subscription(&self.ctx).map(Message::Iris),
-            Screen::Signature(s) => s.subscription(&self.ctx).map(Message::Signature),
-            Screen::Devices(s) => s.subscription(&self.ctx).map(Message::Devices),
-            _ => Subscription::none(),
-        };
+        let screen = self.screen.subscription(&self.ctx).map(Message::Screen);
         let benchmark = if self.options.exit_at_login {
             window::frames().map(|_| Message::Frame)
         } else {
@@ -656,29 +464,10 @@ impl App {
 
     /// The applicant's instruction for the current screen.
     pub fn guide(&self) -> Guide {
-        let tr = self.ctx.tr;
-        let g = match &self.screen {
-            Screen::Queue(s) => match s.called_ticket() {
-                Some(ticket) => Guide::new(tr.f(
-                    "applicant.called",
-                    &[("desk", &self.ctx.settings.kiosk.desk)],
-                ))
-                .show(Show::Ticket(ticket.to_owned())),
-                None => Guide::new(tr.t("applicant.welcome")),
-            },
-            Screen::Login(_) | Screen::Register(_) | Screen::Devices(_) | Screen::Close(_) => {
-                Guide::new(tr.t("applicant.welcome"))
-            }
-            Screen::Intake(s) => s.guide(&self.ctx),
-            Screen::Verify(s) => s.guide(&self.ctx),
-            Screen::Face(s) => s.guide(&self.ctx),
-            Screen::Fingers(s) => s.guide(&self.ctx),
-            Screen::Iris(s) => s.guide(&self.ctx),
-            Screen::Signature(s) => s.guide(&self.ctx),
-            Screen::Review(s) => s.guide(&self.ctx),
-            Screen::Finish(s) => s.guide(&self.ctx),
-            _ => Guide::new(tr.t("applicant.welcome")),
-        };
+        let g = self
+            .screen
+            .guide(&self.ctx)
+            .unwrap_or_else(|| screen::welcome(&self.ctx));
         match (&g.show, self.satisfaction) {
             (Show::Satisfaction(_), Some((_, answer))) => g.show(Show::Satisfaction(answer)),
             _ => g,
@@ -692,21 +481,6 @@ impl App {
         self.operator_view()
     }
 
-    /// Counts the views built with a new camera frame for the preview benchmark.
-    fn count_preview(&self) {
-        if let Screen::Face(face) = &self.screen
-            && self.preview_count.started.is_some()
-        {
-            let sequence = face.preview_sequence();
-            if sequence.is_some() && sequence != self.preview_count.last.get() {
-                self.preview_count.last.set(sequence);
-                self.preview_count
-                    .shown
-                    .set(self.preview_count.shown.get() + 1);
-            }
-        }
-    }
-
     fn applicant_view(&self) -> Element<'_, Message> {
         // The guide is rebuilt per frame; its images are shared handles, cheap to clone.
         let guide = self.guide();
@@ -715,8 +489,8 @@ impl App {
 
     /// The operator's window: top bar, notices, the screen, and the applicant panel on demand.
     pub fn operator_view(&self) -> Element<'_, Message> {
-        if self.options.preview_benchmark {
-            self.count_preview();
+        if let Some(preview) = &self.preview {
+            preview.count(&self.screen);
         }
         let tr = self.ctx.tr;
         let body: Element<'_, Message> = match &self.screen {
@@ -732,20 +506,9 @@ impl App {
             )
             .center(Length::Fill)
             .into(),
-            Screen::Setup(s) => s.view(&self.ctx).map(Message::Setup),
-            Screen::Login(s) => s.view(&self.ctx).map(Message::Login),
-            Screen::Queue(s) => s.view(&self.ctx).map(Message::Queue),
-            Screen::Intake(s) => s.view(&self.ctx).map(Message::Intake),
-            Screen::Verify(s) => s.view(&self.ctx).map(Message::Verify),
-            Screen::Face(s) => s.view(&self.ctx).map(Message::Face),
-            Screen::Fingers(s) => s.view(&self.ctx).map(Message::Fingers),
-            Screen::Iris(s) => s.view(&self.ctx).map(Message::Iris),
-            Screen::Signature(s) => s.view(&self.ctx).map(Message::Signature),
-            Screen::Review(s) => s.view(&self.ctx).map(Message::Review),
-            Screen::Finish(s) => s.view(&self.ctx).map(Message::Finish),
-            Screen::Register(s) => s.view(&self.ctx).map(Message::Register),
-            Screen::Devices(s) => s.view(&self.ctx).map(Message::Devices),
-            Screen::Close(s) => s.view(&self.ctx).map(Message::Close),
+            shown => shown
+                .view(&self.ctx)
+                .map_or_else(|| space().into(), |v| v.map(Message::Screen)),
         };
         let mut page = column![self.top_bar()];
         if let Some(left) = self.idle_left().filter(|l| *l <= IDLE_WARNING) {
@@ -1072,14 +835,16 @@ mod tests {
         drop(ui);
         // Also from the intake screen, whose F7 stays its sample data.
         let request = f.request_at(1, Step::TicketCalled);
-        let (intake, _) = intake::State::new(&app.ctx, request);
+        let (intake, _) = screen::intake::State::new(&app.ctx, request);
         app.screen = Screen::Intake(intake);
         let _ = app.update(Message::Key(Key::Named(Named::F10), Modifiers::empty()));
         assert!(matches!(app.screen, Screen::Close(_)));
         // A supervisor also gets there from the register's day view.
         let _ = app.go(Nav::LoggedIn(f.supervisor.clone()));
         let _ = app.go(Nav::Register);
-        let _ = app.update(Message::Register(register::Message::CloseDay));
+        let _ = app.update(Message::Screen(screen::Message::Register(
+            register::Message::CloseDay,
+        )));
         assert!(matches!(app.screen, Screen::Close(_)));
     }
 

@@ -52,7 +52,7 @@ impl Db {
     }
 
     /// Runs `f` on the storage thread; the future resolves with its result.
-    pub fn call<T, F>(&self, f: F) -> impl Future<Output = Result<T, Failure>> + Send + 'static
+    pub fn call<T, F>(&self, f: F) -> impl Future<Output = Result<T, Failure>> + Send + use<T, F>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, Failure> + Send + 'static,

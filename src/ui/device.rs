@@ -19,9 +19,9 @@ use rekam_fingerprint::FingerprintError;
 use rekam_fingerprint::worker::{ScanCommand, ScanEvent};
 use rekam_signature::PadEvent;
 
-use crate::devices::DeviceSettings;
 use crate::devices::doctor::class_name;
 use crate::devices::live::{self, PadSession, Scene};
+use crate::devices::settings::{FingerprintSettings, SignaturePadSettings};
 use crate::lang::{Lang, Localize};
 
 /// A device problem as the operator sees it: which device, the driver's words, what to do.
@@ -234,23 +234,16 @@ pub enum ScanUpdate {
     Problem(DeviceProblem, Option<Arc<FingerprintError>>),
 }
 
+/// What a scanner subscription is keyed by: the scanner's own settings, so that changing
+/// another device's settings does not restart it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScanKey {
     pub backend: Backend,
-    pub settings: DeviceSettings,
+    pub scanner: FingerprintSettings,
+    /// Whose fingers the simulator presents.
     pub person: u64,
+    /// The simulator at full speed.
     pub fast: bool,
-}
-
-impl ScanKey {
-    pub fn new(settings: &DeviceSettings, backend: Backend, person: u64, fast: bool) -> ScanKey {
-        ScanKey {
-            backend,
-            settings: settings.clone(),
-            person,
-            fast,
-        }
-    }
 }
 
 pub fn scanner(key: ScanKey) -> Subscription<ScanUpdate> {
@@ -268,7 +261,7 @@ pub fn scanner(key: ScanKey) -> Subscription<ScanUpdate> {
         Forward {
             name: "scanner",
             capacity: 64,
-            start: move || live::scanner(&key.settings, key.backend, key.person, key.fast),
+            start: move || live::scanner(&key.scanner, key.backend, key.person, key.fast),
             ready: |worker: &rekam_fingerprint::ScannerWorker| {
                 Some(ScanUpdate::Ready(worker.commands()))
             },
@@ -297,10 +290,11 @@ pub enum PadUpdate {
     Problem(DeviceProblem),
 }
 
+/// What a pad subscription is keyed by: the pad's own settings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PadKey {
     pub backend: Backend,
-    pub settings: DeviceSettings,
+    pub pad: SignaturePadSettings,
     pub person: u64,
     /// Samples per second of the simulated pad, as an integer (200 is a real pad).
     pub rate_hz: u32,
@@ -319,12 +313,8 @@ pub fn signature_pad(key: PadKey) -> Subscription<PadUpdate> {
             name: "pad",
             capacity: 256,
             start: move || {
-                let (session, rx) = live::signature_pad(
-                    &key.settings,
-                    key.backend,
-                    key.person,
-                    f64::from(key.rate_hz),
-                )?;
+                let (session, rx) =
+                    live::signature_pad(&key.pad, key.backend, key.person, f64::from(key.rate_hz))?;
                 Ok((Arc::new(session), rx))
             },
             ready: |session: &Arc<PadSession>| Some(PadUpdate::Ready(session.clone())),

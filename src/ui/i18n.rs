@@ -32,6 +32,7 @@ pub(crate) const CATALOGS: &[(&str, &str)] = &[
     ("face", include_str!("../../assets/i18n/face.toml")),
     ("fingers", include_str!("../../assets/i18n/fingers.toml")),
     ("iris", include_str!("../../assets/i18n/iris.toml")),
+    ("capture", include_str!("../../assets/i18n/capture.toml")),
     (
         "exception",
         include_str!("../../assets/i18n/exception.toml"),

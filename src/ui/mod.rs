@@ -9,6 +9,8 @@
 
 pub mod app;
 pub mod applicant;
+pub mod benchmark;
+pub mod ctx;
 pub mod db;
 pub mod device;
 pub mod i18n;

@@ -1,38 +1,17 @@
-//! Captures: each attempt sealed under the station data key, exceptions with their reasons, the
-//! choice of the current attempt, and leaving a capture step once it is complete.
+//! Captures: what a capture session took ([`Attempt`]: the captures, sealed under the station
+//! data key, or exceptions with their reasons, and every decision that led to them) written in
+//! one transaction, leaving a capture step once it is complete, and reading a capture back.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use serde_json::json;
 
 use super::engine::{current_step, reason, transition};
-use super::{Action, CAPTURE_ORDER, ExceptionKind, Modality, Step, WorkflowError};
+use super::{
+    Action, CAPTURE_ORDER, CaptureContent, CaptureInput, Encoding, ExceptionKind, Modality, Step,
+    WorkflowError,
+};
+use crate::capture::session::Attempt;
 use crate::store::{Store, StoreError, User, WriteCtx, audit};
-
-/// A capture to store: data, or an exception with its reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CaptureInput {
-    pub modality: Modality,
-    /// See [`Modality::positions`].
-    pub position: u8,
-    pub content: CaptureContent,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum CaptureContent {
-    Data {
-        /// Encoding of `bytes`: `png`, `jpeg`, `wsq`, `gray8`, `strokes-json`, ...
-        format: String,
-        width: u32,
-        height: u32,
-        /// 0-100, from the quality checks.
-        quality: Option<u8>,
-        bytes: Vec<u8>,
-    },
-    Exception {
-        kind: ExceptionKind,
-        reason: String,
-    },
-}
 
 /// The current capture of one position, without its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -42,7 +21,7 @@ pub struct CaptureSummary {
     pub position: u8,
     pub attempt: u32,
     pub quality: Option<u8>,
-    pub format: Option<String>,
+    pub format: Option<Encoding>,
     pub exception: Option<ExceptionKind>,
     pub exception_reason: Option<String>,
 }
@@ -103,11 +82,7 @@ fn check_capture_input(input: &CaptureInput) -> Result<(), WorkflowError> {
         });
     }
     match content {
-        CaptureContent::Data { bytes, format, .. }
-            if bytes.is_empty() || format.trim().is_empty() =>
-        {
-            Err(WorkflowError::EmptyCapture)
-        }
+        CaptureContent::Data { bytes, .. } if bytes.is_empty() => Err(WorkflowError::EmptyCapture),
         CaptureContent::Exception { reason: r, .. } => reason(r).map(drop),
         CaptureContent::Data { .. } => Ok(()),
     }
@@ -165,7 +140,7 @@ fn insert_capture(
             quality,
             bytes,
         } => (
-            Some(format.as_str()),
+            Some(*format),
             Some(*width),
             Some(*height),
             *quality,
@@ -212,72 +187,102 @@ fn insert_capture(
     Ok(capture)
 }
 
-impl Store {
-    /// Stores one capture attempt (sealed) or exception for the current capture step. It becomes
-    /// the current capture of its position; earlier attempts are kept, superseded.
-    pub fn add_capture(
-        &mut self,
-        operator: &User,
-        request: i64,
-        input: &CaptureInput,
-    ) -> Result<i64, WorkflowError> {
-        Ok(self.add_captures(operator, request, std::slice::from_ref(input))?[0])
-    }
+/// What [`Store::record_attempt`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The captures' ids, in the attempt's order.
+    pub captures: Vec<i64>,
+    /// The decisions' ids, in the attempt's order.
+    pub decisions: Vec<i64>,
+    /// The request's step afterwards: the next capture step or review when the attempt
+    /// finished its step, else the same step.
+    pub step: Step,
+}
 
-    /// Stores what one device capture produced (a four-finger slap gives four positions) in one
-    /// transaction: all of it lands or none. Returns the capture ids in input order.
-    pub fn add_captures(
+/// Leaves the current capture step of `modality` once each of its positions has data or an
+/// exception, for the next incomplete capture step or review.
+fn finish_step(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    operator: &User,
+    request: i64,
+    modality: Modality,
+) -> Result<Step, WorkflowError> {
+    let missing = missing_positions(tx, request, modality).map_err(|e| ctx.sql(e))?;
+    if !missing.is_empty() {
+        return Err(WorkflowError::CapturesIncomplete(missing));
+    }
+    let next_incomplete = first_incomplete(tx, request).map_err(|e| ctx.sql(e))?;
+    transition(
+        tx,
+        ctx,
+        request,
+        operator,
+        Action::CompleteCapture { next_incomplete },
+        json!({ "modality": modality }),
+    )
+}
+
+impl Store {
+    /// Writes what a capture session took, in one transaction: every capture (sealed; each
+    /// becomes the current capture of its position, earlier ones are kept, superseded), every
+    /// decision that led to it, and, when the attempt finishes its step, the move to the next
+    /// capture step. All of it lands or none: a refused attempt leaves no decision about it.
+    pub fn record_attempt(
         &mut self,
         operator: &User,
-        request: i64,
-        inputs: &[CaptureInput],
-    ) -> Result<Vec<i64>, WorkflowError> {
-        for input in inputs {
+        attempt: &Attempt,
+    ) -> Result<Recorded, WorkflowError> {
+        for input in &attempt.captures {
+            if input.modality != attempt.modality {
+                return Err(WorkflowError::BadPosition {
+                    modality: attempt.modality,
+                    position: input.position,
+                });
+            }
             check_capture_input(input)?;
         }
+        for (position, decision) in &attempt.decisions {
+            if decision.modality != attempt.modality
+                || !attempt.modality.positions().contains(position)
+            {
+                return Err(WorkflowError::BadPosition {
+                    modality: attempt.modality,
+                    position: *position,
+                });
+            }
+        }
+        let request = attempt.request;
         self.write(|tx, ctx| {
             let step = current_step(tx, ctx, request)?;
-            inputs
+            if step != attempt.modality.step() {
+                return Err(WorkflowError::WrongStepForCapture {
+                    step,
+                    modality: attempt.modality,
+                });
+            }
+            let captures = attempt
+                .captures
                 .iter()
                 .map(|input| insert_capture(tx, ctx, step, operator, request, input))
-                .collect()
-        })
-    }
-
-    /// Makes an earlier attempt the current capture of its position again (best-of after retries).
-    pub fn select_capture(
-        &mut self,
-        operator: &User,
-        request: i64,
-        capture: i64,
-    ) -> Result<(), WorkflowError> {
-        self.write(|tx, ctx| {
-            let row: Option<(Modality, u8)> = tx
-                .query_row(
-                    "SELECT modality, position FROM captures WHERE id = ?1 AND request_id = ?2",
-                    params![capture, request],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(|e| ctx.sql(e))?;
-            let (modality, position) = row.ok_or(WorkflowError::CaptureNotFound(capture))?;
-            let step = current_step(tx, ctx, request)?;
-            if step != modality.step() {
-                return Err(WorkflowError::WrongStepForCapture { step, modality });
-            }
-            supersede_current(tx, ctx, request, modality, position)?;
-            tx.execute("UPDATE captures SET superseded_at = NULL WHERE id = ?1", [capture]).map_err(|e| ctx.sql(e))?;
-            ctx.audit(
-                tx,
-                &audit::Entry {
-                    actor_id: Some(operator.id),
-                    action: "capture.select",
-                    entity: "capture",
-                    entity_id: Some(capture),
-                    detail: json!({ "request": request, "modality": modality, "position": position }),
-                },
-            )?;
-            Ok(())
+                .collect::<Result<Vec<_>, _>>()?;
+            let decisions = attempt
+                .decisions
+                .iter()
+                .map(|(position, d)| {
+                    super::decisions::insert(tx, ctx, operator, request, *position, d)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let step = if attempt.finish {
+                finish_step(tx, ctx, operator, request, attempt.modality)?
+            } else {
+                step
+            };
+            Ok(Recorded {
+                captures,
+                decisions,
+                step,
+            })
         })
     }
 
@@ -296,19 +301,7 @@ impl Store {
                     action: "complete_capture",
                 });
             };
-            let missing = missing_positions(tx, request, modality).map_err(|e| ctx.sql(e))?;
-            if !missing.is_empty() {
-                return Err(WorkflowError::CapturesIncomplete(missing));
-            }
-            let next_incomplete = first_incomplete(tx, request).map_err(|e| ctx.sql(e))?;
-            transition(
-                tx,
-                ctx,
-                request,
-                operator,
-                Action::CompleteCapture { next_incomplete },
-                json!({ "modality": modality }),
-            )
+            finish_step(tx, ctx, operator, request, modality)
         })
     }
 

@@ -1,13 +1,14 @@
 //! The auto-capture policy's decisions ([`crate::capture::policy::Decision`]), kept with their
 //! scores in `capture_decisions`: an audit of why each capture was taken, retried or settled.
+//! They are written with the attempt they led to (`Store::record_attempt`).
 
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 use serde_json::json;
 
-use super::{Modality, WorkflowError};
+use super::Modality;
 use crate::capture::policy::{Decision, Outcome};
 use crate::capture::quality::Finding;
-use crate::store::{Store, StoreError, User, audit};
+use crate::store::{Store, StoreError, User, WriteCtx, audit};
 
 /// A decision as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,60 +26,58 @@ pub struct StoredDecision {
     pub decided_at: String,
 }
 
-impl Store {
-    /// Keeps one decision about `position` of `request` (see `capture_decisions` in schema.sql
-    /// for the positions), taken at `operator`'s desk.
-    pub fn record_decision(
-        &mut self,
-        operator: &User,
-        request: i64,
-        position: u8,
-        decision: &Decision,
-    ) -> Result<i64, WorkflowError> {
-        let best = decision.best.as_ref();
-        // Findings hold only strings, booleans and finite numbers: this cannot fail.
-        let findings =
-            best.map(|b| serde_json::to_string(&b.findings).unwrap_or_else(|_| "[]".into()));
-        self.write(|tx, ctx| {
-            tx.execute(
-                "INSERT INTO capture_decisions (request_id, modality, position, attempt, outcome, \
-                 frames, score, acceptable, findings, decided_by, decided_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    request,
-                    decision.modality,
-                    position,
-                    decision.attempt,
-                    decision.outcome.code(),
-                    decision.frames,
-                    best.map(|b| b.score),
-                    best.map(|b| b.acceptable),
-                    findings,
-                    operator.id,
-                    ctx.now
-                ],
-            )
-            .map_err(|e| ctx.sql(e))?;
-            let id = tx.last_insert_rowid();
-            ctx.audit(
-                tx,
-                &audit::Entry {
-                    actor_id: Some(operator.id),
-                    action: "capture.decision",
-                    entity: "capture_decision",
-                    entity_id: Some(id),
-                    detail: json!({
-                        "request": request, "modality": decision.modality, "position": position,
-                        "attempt": decision.attempt, "outcome": decision.outcome.code(),
-                        "score": best.map(|b| b.score),
-                        "failed": best.map(|b| b.failures().map(|f| f.check.clone()).collect::<Vec<_>>()),
-                    }),
-                },
-            )?;
-            Ok(id)
-        })
-    }
+/// Keeps one decision about `position` of `request` (see `capture_decisions` in schema.sql for
+/// the positions), taken at `operator`'s desk, inside the transaction of the attempt it led to.
+pub(super) fn insert(
+    tx: &Transaction<'_>,
+    ctx: &WriteCtx<'_>,
+    operator: &User,
+    request: i64,
+    position: u8,
+    decision: &Decision,
+) -> Result<i64, StoreError> {
+    let best = decision.best.as_ref();
+    // Findings hold only strings, booleans and finite numbers: this cannot fail.
+    let findings = best.map(|b| serde_json::to_string(&b.findings).unwrap_or_else(|_| "[]".into()));
+    tx.execute(
+        "INSERT INTO capture_decisions (request_id, modality, position, attempt, outcome, \
+         frames, score, acceptable, findings, decided_by, decided_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            request,
+            decision.modality,
+            position,
+            decision.attempt,
+            decision.outcome.code(),
+            decision.frames,
+            best.map(|b| b.score),
+            best.map(|b| b.acceptable),
+            findings,
+            operator.id,
+            ctx.now
+        ],
+    )
+    .map_err(|e| ctx.sql(e))?;
+    let id = tx.last_insert_rowid();
+    ctx.audit(
+        tx,
+        &audit::Entry {
+            actor_id: Some(operator.id),
+            action: "capture.decision",
+            entity: "capture_decision",
+            entity_id: Some(id),
+            detail: json!({
+                "request": request, "modality": decision.modality, "position": position,
+                "attempt": decision.attempt, "outcome": decision.outcome.code(),
+                "score": best.map(|b| b.score),
+                "failed": best.map(|b| b.failures().map(|f| f.check.clone()).collect::<Vec<_>>()),
+            }),
+        },
+    )?;
+    Ok(id)
+}
 
+impl Store {
     /// Every decision about `request`, in the order they were taken.
     pub fn decisions(&self, request: i64) -> Result<Vec<StoredDecision>, StoreError> {
         let db = self.paths().db();

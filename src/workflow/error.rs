@@ -5,7 +5,7 @@ use crate::domain::nik::{Described, NumberError, NumberKind};
 use crate::lang::{Lang, Localize};
 use crate::store::StoreError;
 
-use super::{Modality, Step};
+use super::{Modality, Step, capture_name};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WorkflowError {
@@ -65,50 +65,6 @@ fn list(lang: Lang, errors: &[NumberError], kind: NumberKind) -> String {
         .map(|e| Described(kind, e).localize(lang))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn finger_name(position: u8, lang: Lang) -> String {
-    const ID: [&str; 10] = [
-        "ibu jari kanan",
-        "telunjuk kanan",
-        "jari tengah kanan",
-        "jari manis kanan",
-        "kelingking kanan",
-        "ibu jari kiri",
-        "telunjuk kiri",
-        "jari tengah kiri",
-        "jari manis kiri",
-        "kelingking kiri",
-    ];
-    const EN: [&str; 10] = [
-        "right thumb",
-        "right index",
-        "right middle",
-        "right ring",
-        "right little",
-        "left thumb",
-        "left index",
-        "left middle",
-        "left ring",
-        "left little",
-    ];
-    let names = if lang == Lang::Id { ID } else { EN };
-    names
-        .get(usize::from(position).wrapping_sub(1))
-        .copied()
-        .unwrap_or("?")
-        .to_owned()
-}
-
-/// Names one capture position for a person: "telunjuk kanan", "iris kiri", "foto wajah".
-pub fn capture_name(modality: Modality, position: u8, lang: Lang) -> String {
-    match (modality, position) {
-        (Modality::Face, _) => lang.pick("foto wajah", "face photo").to_owned(),
-        (Modality::Signature, _) => lang.pick("tanda tangan", "signature").to_owned(),
-        (Modality::Finger, p) => finger_name(p, lang),
-        (Modality::Iris, 1) => lang.pick("iris kanan", "right iris").to_owned(),
-        (Modality::Iris, _) => lang.pick("iris kiri", "left iris").to_owned(),
-    }
 }
 
 impl Localize for WorkflowError {

@@ -22,10 +22,13 @@ pub mod survey;
 pub mod timing;
 pub mod view;
 
-pub use capture::{CaptureContent, CaptureInput, CaptureSummary, blob_aad};
+pub use crate::domain::biometric::{
+    CaptureContent, CaptureInput, Encoding, ExceptionKind, Modality, capture_name,
+};
+pub use capture::{CaptureSummary, Recorded, blob_aad};
 pub use close::{CloseError, DayClose, OpenItem, Reconciliation, TicketLine};
 pub use engine::CheckOutcome;
-pub use error::{WorkflowError, capture_name};
+pub use error::WorkflowError;
 pub use view::RequestView;
 
 use crate::domain::coded_enum;
@@ -72,31 +75,6 @@ coded_enum! {
     }
 }
 
-coded_enum! {
-    /// A biometric modality.
-    pub enum Modality {
-        Face = "face",
-        Finger = "finger",
-        Iris = "iris",
-        Signature = "signature",
-    }
-}
-
-coded_enum! {
-    /// Why a capture has no data (recorded instead of it, with a free-text reason).
-    pub enum ExceptionKind {
-        /// Permanently absent: amputated or missing finger, missing eye.
-        Missing = "missing",
-        /// Temporarily unavailable: bandage, wound, eye infection.
-        Injured = "injured",
-        /// Present but gives no usable image: worn ridges, scars, clouded eye.
-        Unreadable = "unreadable",
-        /// The applicant cannot do it: cannot sign, cannot hold the pose.
-        Unable = "unable",
-        Other = "other",
-    }
-}
-
 /// The order of the capture steps.
 pub const CAPTURE_ORDER: [Modality; 4] = [
     Modality::Face,
@@ -113,17 +91,6 @@ impl Modality {
             Modality::Finger => Step::Fingerprints,
             Modality::Iris => Step::Iris,
             Modality::Signature => Step::Signature,
-        }
-    }
-
-    /// The positions a complete record has: face and signature 0; fingers 1-10 in ISO/IEC 19794-4
-    /// order (1 right thumb .. 5 right little, 6 left thumb .. 10 left little); irises 1 right,
-    /// 2 left (ISO/IEC 19794-6).
-    pub fn positions(self) -> &'static [u8] {
-        match self {
-            Modality::Face | Modality::Signature => &[0],
-            Modality::Finger => &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-            Modality::Iris => &[1, 2],
         }
     }
 }
@@ -275,31 +242,6 @@ impl Localize for Step {
             Returned => lang.pick("Dikembalikan ke pemohon", "Returned to the applicant"),
             Cancelled => lang.pick("Dibatalkan", "Cancelled"),
             Deferred => lang.pick("Ditunda", "Deferred"),
-        }
-        .to_owned()
-    }
-}
-
-impl Localize for Modality {
-    fn localize(&self, lang: Lang) -> String {
-        match self {
-            Modality::Face => lang.pick("Wajah", "Face"),
-            Modality::Finger => lang.pick("Sidik jari", "Fingerprints"),
-            Modality::Iris => lang.pick("Iris", "Iris"),
-            Modality::Signature => lang.pick("Tanda tangan", "Signature"),
-        }
-        .to_owned()
-    }
-}
-
-impl Localize for ExceptionKind {
-    fn localize(&self, lang: Lang) -> String {
-        match self {
-            ExceptionKind::Missing => lang.pick("tidak ada (permanen)", "missing (permanent)"),
-            ExceptionKind::Injured => lang.pick("cedera (sementara)", "injured (temporary)"),
-            ExceptionKind::Unreadable => lang.pick("tidak terbaca", "unreadable"),
-            ExceptionKind::Unable => lang.pick("tidak mampu", "unable"),
-            ExceptionKind::Other => lang.pick("lainnya", "other"),
         }
         .to_owned()
     }

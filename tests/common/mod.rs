@@ -9,11 +9,12 @@ use std::sync::Arc;
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use zeroize::Zeroizing;
 
+use rekam::capture::session::Attempt;
 use rekam::domain::applicant::{BloodType, Nationality, Religion};
 use rekam::domain::service::Check;
 use rekam::domain::{Biodata, MaritalStatus, ServiceType, Sex};
 use rekam::store::{Clock, ManualClock, NewUser, Paths, Role, StationSetup, Store, User};
-use rekam::workflow::{CaptureContent, CaptureInput, Modality, Step};
+use rekam::workflow::{CaptureContent, CaptureInput, Encoding, Modality, Step, WorkflowError};
 
 pub const PASSWORD: &str = "rahasia-123";
 
@@ -128,16 +129,16 @@ pub fn pseudo_image(seed: u64, len: usize) -> Vec<u8> {
 /// Realistic sizes of a whole recording: about 300 KB.
 pub fn capture_for(modality: Modality, position: u8, seed: u64) -> CaptureInput {
     let (format, w, h, len) = match modality {
-        Modality::Face => ("jpeg", 480, 640, 60_000),
-        Modality::Finger => ("wsq", 400, 500, 18_000),
-        Modality::Iris => ("png", 640, 480, 30_000),
-        Modality::Signature => ("png", 800, 300, 8_000),
+        Modality::Face => (Encoding::Jpeg, 480, 640, 60_000),
+        Modality::Finger => (Encoding::Wsq, 400, 500, 18_000),
+        Modality::Iris => (Encoding::Png, 640, 480, 30_000),
+        Modality::Signature => (Encoding::Png, 800, 300, 8_000),
     };
     CaptureInput {
         modality,
         position,
         content: CaptureContent::Data {
-            format: format.into(),
+            format,
             width: w,
             height: h,
             quality: Some(80),
@@ -212,9 +213,13 @@ pub fn drive_to(
                     .map(|c| c.position)
                     .collect();
                 if let Some(p) = modality.positions().iter().find(|p| !have.contains(p)) {
-                    let id = store
-                        .add_capture(op, request, &capture_for(modality, *p, request as u64))
-                        .expect("capture");
+                    let id = add_capture(
+                        store,
+                        op,
+                        request,
+                        capture_for(modality, *p, request as u64),
+                    )
+                    .expect("capture");
                     on_commit(&format!("{request} capture {modality} {p} {id}"));
                     continue;
                 }
@@ -229,4 +234,15 @@ pub fn drive_to(
         let after = store.request(request).expect("read").expect("request").step;
         on_commit(&format!("{request} step {after}"));
     }
+}
+
+/// Stores one capture as a capture session would, without decisions; returns its id.
+pub fn add_capture(
+    store: &mut Store,
+    op: &User,
+    request: i64,
+    input: CaptureInput,
+) -> Result<i64, WorkflowError> {
+    let attempt = Attempt::of(request, input.modality, vec![input]);
+    Ok(store.record_attempt(op, &attempt)?.captures[0])
 }

@@ -22,7 +22,7 @@ pub enum ScanCommand {
         mode: CaptureMode,
         timeout: Duration,
     },
-    /// Stop the capture in progress (it ends with `FingerprintError::Cancelled`).
+    /// Stop the capture in progress (it ends with [`ScanEvent::Cancelled`]).
     Cancel,
 }
 
@@ -39,6 +39,25 @@ pub enum ScanEvent {
     Transfer { received: usize, total: usize },
     /// The finished image.
     Image(Arc<Capture>),
+    /// The capture ended without an image: no finger came to the glass within its timeout.
+    NoFinger,
+    /// The capture ended without an image: the fingers left the glass before it was taken.
+    Lifted,
+    /// The capture ended without an image: it was cancelled.
+    Cancelled,
+}
+
+impl ScanEvent {
+    /// How a capture that gave no image ended, when that is the applicant's doing or the
+    /// operator's (not the device's fault): a status, not an error.
+    fn ended(e: &FingerprintError) -> Option<ScanEvent> {
+        match e {
+            FingerprintError::NoFinger => Some(ScanEvent::NoFinger),
+            FingerprintError::FingerLifted => Some(ScanEvent::Lifted),
+            FingerprintError::Cancelled => Some(ScanEvent::Cancelled),
+            _ => None,
+        }
+    }
 }
 
 /// The event type of the scanner's channel.
@@ -226,7 +245,10 @@ fn session<T: Transport>(
             Ok(Some(capture)) => events.send(Event::Data(ScanEvent::Image(Arc::new(capture)))),
             Err(e) if e.is_disconnect() => return Ended::Disconnected(e.to_string()),
             Err(_) if stop.is_stopped() => return Ended::Stop,
-            Err(e) => events.send(Event::Error(e)),
+            Err(e) => match ScanEvent::ended(&e) {
+                Some(status) => events.send(Event::Data(status)),
+                None => events.send(Event::Error(e)),
+            },
         };
         if sent.is_err() {
             return Ended::Stop;

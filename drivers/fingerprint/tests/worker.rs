@@ -123,8 +123,43 @@ fn a_second_capture_while_busy_is_refused_and_cancel_works() {
     let e = until(&rx, &mut seen, error);
     assert!(matches!(e, FingerprintError::Busy), "{e:?}");
     assert!(w.cancel());
-    let e = until(&rx, &mut seen, error);
-    assert!(matches!(e, FingerprintError::Cancelled), "{e:?}");
+    // A cancelled capture ends with a status, not an error.
+    until(&rx, &mut seen, |e| {
+        matches!(e, Event::Data(ScanEvent::Cancelled)).then_some(())
+    });
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, Event::Error(FingerprintError::Cancelled))),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn no_finger_and_lifted_fingers_end_a_capture_as_statuses() {
+    let dev = device(SimConfig::fast());
+    let (tx, rx) = channel(64);
+    let w = ScannerWorker::spawn("rekam-fingerprint", dev.opener(), tx).expect("spawn");
+    let mut seen = Vec::new();
+    until(&rx, &mut seen, connected);
+    let flat = CaptureMode::Flat(Finger::LeftIndex);
+    dev.arm(rekam_fingerprint::sim::Fault::NoFinger);
+    assert!(w.capture(flat, Duration::from_millis(150)));
+    until(&rx, &mut seen, |e| {
+        matches!(e, Event::Data(ScanEvent::NoFinger)).then_some(())
+    });
+    dev.arm(rekam_fingerprint::sim::Fault::FingerLifted);
+    assert!(w.capture(flat, Duration::from_secs(5)));
+    until(&rx, &mut seen, |e| {
+        matches!(e, Event::Data(ScanEvent::Lifted)).then_some(())
+    });
+    assert!(
+        !seen.iter().any(|e| matches!(e, Event::Error(_))),
+        "presence is not an error: {seen:?}"
+    );
+    // The scanner is ready for the next capture.
+    assert!(w.capture(flat, Duration::from_secs(5)));
+    until(&rx, &mut seen, image);
 }
 
 #[test]

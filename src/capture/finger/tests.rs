@@ -6,9 +6,9 @@ use super::*;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use rekam_fingerprint::Scanner;
 use rekam_fingerprint::sim::{SimConfig, SimDevice};
 use rekam_fingerprint::synth::{Conditions, Pose, Rng, SyntheticPerson};
+use rekam_fingerprint::{Capture, Scanner};
 
 fn person() -> Arc<SyntheticPerson> {
     static P: OnceLock<Arc<SyntheticPerson>> = OnceLock::new();
@@ -166,29 +166,48 @@ fn a_real_impression_scores_above_a_heavy_blur_a_faded_one_a_blank_one_and_a_fin
 }
 
 #[test]
-fn prints_are_scored_and_encoded_as_png() {
+fn a_slaps_prints_are_scored_and_encoded_as_png_through_the_session_gate() {
+    use crate::capture::session::{Gate, SlapGate, slap_captures};
+    use crate::domain::CaptureContent;
+
     let (c, _) = capture(CaptureMode::SlapLeft, 1);
-    let got = prints(&c, &[Finger::LeftIndex, Finger::LeftMiddle]).expect("prints");
+    let gate = SlapGate::new(CaptureMode::SlapLeft, &[9, 10]);
+    assert_eq!(gate.expected, [Finger::LeftMiddle, Finger::LeftIndex]);
+    let sample = gate.assess(Arc::new(c.clone())).expect("assessed");
     assert_eq!(
-        got.iter().map(|p| p.finger).collect::<Vec<_>>(),
+        sample
+            .slap
+            .fingers
+            .iter()
+            .map(|p| p.finger)
+            .collect::<Vec<_>>(),
         [Finger::LeftMiddle, Finger::LeftIndex],
         "in image order: the left hand's index is on the right"
     );
-    for p in got {
-        let decoded = image::load_from_memory_with_format(&p.png, ImageFormat::Png)
+    let stored = slap_captures(std::slice::from_ref(&sample), &gate.expected).expect("encoded");
+    assert_eq!(
+        stored.iter().map(|c| c.position).collect::<Vec<_>>(),
+        [8, 7],
+        "stored in the slap's order"
+    );
+    for (input, print) in stored.iter().zip(&sample.slap.fingers) {
+        let CaptureContent::Data {
+            bytes, quality: q, ..
+        } = &input.content
+        else {
+            panic!("data");
+        };
+        let decoded = image::load_from_memory_with_format(bytes, ImageFormat::Png)
             .expect("png")
             .into_luma8();
-        assert_eq!(decoded, p.crop.image);
-        assert_eq!(p.quality, quality(&p.crop.image));
+        assert_eq!(decoded, print.image);
+        assert_eq!(*q, Some(quality(&print.image)));
     }
     let broken = Capture {
         pixels: vec![0; 10],
         ..c
     };
-    assert!(matches!(
-        prints(&broken, &[Finger::LeftIndex]),
-        Err(PrintError::Segment(SegmentError::BadImage))
-    ));
+    assert!(gate.assess(Arc::new(broken)).is_err());
 }
 
 #[test]

@@ -14,7 +14,7 @@ use crate::announce::{Announcer, announcement};
 use crate::devices::doctor::{self, Diagnosis, class_name};
 use crate::devices::{DeviceSettings, Mode};
 use crate::lang::{Lang, Localize};
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
@@ -350,6 +350,10 @@ impl State {
 
     pub fn subscription(&self, _ctx: &Ctx) -> Subscription<Message> {
         iced::time::every(RECHECK).map(|_| Message::Check)
+    }
+
+    pub fn guide(&self, ctx: &Ctx) -> crate::ui::applicant::Guide {
+        super::welcome(ctx)
     }
 
     pub fn shortcut(&self, key: &Key, modifiers: Modifiers) -> Option<Message> {

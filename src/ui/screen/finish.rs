@@ -16,8 +16,8 @@ use super::{Action, Nav};
 use crate::lang::Localize;
 use crate::print::{self, Proof};
 use crate::store::Station;
-use crate::ui::app::Ctx;
 use crate::ui::applicant::{Guide, Show};
+use crate::ui::ctx::Ctx;
 use crate::ui::db::{Failure, off_thread};
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
@@ -121,20 +121,12 @@ impl State {
 
     /// Reads what the proof needs from the store and builds it.
     fn prepare(&mut self, ctx: &Ctx) -> Task<Message> {
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.making = Making::Failed;
-                self.error = Some(e);
-                return Task::none();
-            }
-        };
         self.making = Making::Preparing;
         self.error = None;
         let request = self.request.clone();
         let tr = ctx.tr;
         Task::perform(
-            db.call(move |store| {
+            ctx.write(move |store, user| {
                 // Recorded just now if the step event is somehow missing: the proof still goes out.
                 let recorded_at = match store.recorded_at(request.id)? {
                     Some(t) => t,
@@ -212,24 +204,17 @@ impl State {
         if self.busy {
             return Action::None;
         }
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.error = Some(e);
-                return Action::None;
-            }
-        };
         self.busy = true;
         self.error = None;
         let id = self.request.id;
         Action::Run(Task::perform(
-            db.call(move |store| {
+            ctx.write(move |store, user| {
                 // The step as stored, not as this screen was opened: a retry after a failed
                 // archive must not hand the proof over twice.
                 if store.request(id)?.map(|r| r.step) == Some(Step::Recorded) {
-                    store.hand_over_proof(&user, id)?;
+                    store.hand_over_proof(user, id)?;
                 }
-                Ok(store.archive(&user, id)?)
+                Ok(store.archive(user, id)?)
             }),
             Message::Done,
         ))

@@ -11,7 +11,7 @@ use rekam_smartcard::OfficerRole;
 use super::{Action, Nav};
 use crate::devices::live::{self, SimCard};
 use crate::store::User;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::device::DeviceProblem;
 use crate::ui::theme::{self, Tone};
@@ -204,6 +204,10 @@ impl State {
 
     pub fn subscription(&self, _ctx: &Ctx) -> Subscription<Message> {
         Subscription::none()
+    }
+
+    pub fn guide(&self, ctx: &Ctx) -> crate::ui::applicant::Guide {
+        super::welcome(ctx)
     }
 
     pub fn shortcut(&self, key: &Key, _modifiers: Modifiers) -> Option<Message> {

@@ -14,7 +14,7 @@ use crate::announce::{Announcer, announcement};
 use crate::batch::Backlog;
 use crate::lang::Localize;
 use crate::store::disk::DiskSpace;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::theme::{self, Tone};
 use crate::ui::widget::banner;
@@ -182,15 +182,12 @@ impl State {
             self.error = Some(Failure::new(StillCalled));
             return Action::None;
         }
-        let Ok((db, user)) = ctx.storage() else {
-            return Action::None;
-        };
         self.busy = true;
         self.error = None;
         self.issued = None;
         Action::Run(Task::perform(
-            db.call(move |store| {
-                let Some(id) = store.call_next(&user)? else {
+            ctx.write(move |store, user| {
+                let Some(id) = store.call_next(user)? else {
                     return Ok(None);
                 };
                 Ok(store.request(id)?)
@@ -392,6 +389,19 @@ impl State {
     pub fn subscription(&self, _ctx: &Ctx) -> Subscription<Message> {
         // Tickets are issued at another desk too: keep the list and the waiting times fresh.
         iced::time::every(Duration::from_secs(5)).map(|_| Message::Refresh)
+    }
+
+    /// The applicant's screen: the number called and the desk, or the welcome.
+    pub fn guide(&self, ctx: &Ctx) -> crate::ui::applicant::Guide {
+        use crate::ui::applicant::{Guide, Show};
+        match self.called_ticket() {
+            Some(ticket) => Guide::new(
+                ctx.tr
+                    .f("applicant.called", &[("desk", &ctx.settings.kiosk.desk)]),
+            )
+            .show(Show::Ticket(ticket.to_owned())),
+            None => super::welcome(ctx),
+        }
     }
 
     pub fn shortcut(&self, key: &Key, _modifiers: Modifiers) -> Option<Message> {

@@ -16,7 +16,7 @@ use iced::{Alignment, Element, Length, Subscription, Task};
 use super::{Action, Nav};
 use crate::lang::Localize;
 use crate::store::Role;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::i18n::tk;
 use crate::ui::theme::{self, Tone};
@@ -387,6 +387,10 @@ impl State {
 
     pub fn subscription(&self, _ctx: &Ctx) -> Subscription<Message> {
         Subscription::none()
+    }
+
+    pub fn guide(&self, ctx: &Ctx) -> crate::ui::applicant::Guide {
+        super::welcome(ctx)
     }
 
     pub fn shortcut(&self, key: &Key, modifiers: Modifiers) -> Option<Message> {

@@ -15,14 +15,14 @@ use iced::{Alignment, Element, Length, Subscription, Task};
 
 use super::{Action, Nav};
 use crate::lang::Localize;
-use crate::ui::app::Ctx;
 use crate::ui::applicant::Guide;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::{Db, Failure};
 use crate::ui::i18n::tk;
 use crate::ui::theme::{self, Tone};
 use crate::ui::widget::header::{self, Stage};
 use crate::ui::widget::strokes::{self, Drawing};
-use crate::workflow::{CaptureSummary, Modality, RequestView, capture_name};
+use crate::workflow::{CaptureSummary, Encoding, Modality, RequestView, capture_name};
 
 /// The positions shown, in reading order: face, right hand, left hand, irises, signature.
 const SLOTS: [(Modality, u8); 14] = [
@@ -56,7 +56,7 @@ pub enum Preview {
     Image(image::Handle),
     Strokes(Drawing),
     /// Data in a format this screen cannot draw (WSQ, raw grey): named instead.
-    NoPreview(String),
+    NoPreview(Encoding),
     /// The bytes do not decode as their format says.
     Broken,
 }
@@ -120,7 +120,7 @@ impl State {
             .request
             .captures
             .iter()
-            .filter_map(|c| Some((c.id, c.format.clone()?)))
+            .filter_map(|c| Some((c.id, c.format?)))
             .map(|(id, format)| {
                 state.tiles.insert(id, Tile::Loading);
                 load(db.clone(), id, format)
@@ -179,37 +179,30 @@ impl State {
     fn redo(&mut self, ctx: &Ctx) -> Action<Message> {
         let (modality, _) = self.selected();
         self.store(ctx, move |store, user, id| {
-            Ok(store.redo(&user, id, modality)?)
+            Ok(store.redo(user, id, modality)?)
         })
     }
 
     fn approve(&mut self, ctx: &Ctx) -> Action<Message> {
-        self.store(ctx, |store, user, id| Ok(store.approve_review(&user, id)?))
+        self.store(ctx, |store, user, id| Ok(store.approve_review(user, id)?))
     }
 
     /// Runs one workflow call for this request on the storage thread.
     fn store(
         &mut self,
         ctx: &Ctx,
-        f: impl FnOnce(&mut crate::store::Store, crate::store::User, i64) -> Result<(), Failure>
+        f: impl FnOnce(&mut crate::store::Store, &crate::store::User, i64) -> Result<(), Failure>
         + Send
         + 'static,
     ) -> Action<Message> {
         if self.busy {
             return Action::None;
         }
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.error = Some(e);
-                return Action::None;
-            }
-        };
         self.busy = true;
         self.error = None;
         let id = self.request.id;
         Action::Run(Task::perform(
-            db.call(move |store| f(store, user, id)),
+            ctx.write(move |store, user| f(store, user, id)),
             Message::Done,
         ))
     }
@@ -519,11 +512,11 @@ fn moved((r, c): (usize, usize), dir: Dir) -> (usize, usize) {
 }
 
 /// Reads one capture's bytes on the storage thread, then decodes them on a thread of its own.
-fn load(db: Db, capture: i64, format: String) -> Task<Message> {
+fn load(db: Db, capture: i64, format: Encoding) -> Task<Message> {
     Task::perform(
         async move {
             let bytes = db.call(move |s| Ok(s.capture_bytes(capture)?)).await?;
-            crate::ui::db::off_thread("rekam-review-decode", move || decode(&format, &bytes)).await
+            crate::ui::db::off_thread("rekam-review-decode", move || decode(format, &bytes)).await
         },
         move |result| Message::Loaded(capture, result),
     )
@@ -531,39 +524,34 @@ fn load(db: Db, capture: i64, format: String) -> Task<Message> {
 
 /// Turns stored capture bytes into something to draw. Never fails: what does not decode is
 /// [`Preview::Broken`], an unknown format [`Preview::NoPreview`].
-pub fn decode(format: &str, bytes: &[u8]) -> Preview {
-    match format {
-        "png" | "jpeg" | "jpg" => {
-            let kind = if format == "png" {
-                ::image::ImageFormat::Png
-            } else {
-                ::image::ImageFormat::Jpeg
-            };
-            match ::image::load_from_memory_with_format(bytes, kind) {
-                Ok(img) => {
-                    let img = if img.width() > THUMB_MAX || img.height() > THUMB_MAX {
-                        img.thumbnail(THUMB_MAX, THUMB_MAX)
-                    } else {
-                        img
-                    };
-                    let rgba = img.to_rgba8();
-                    let (w, h) = rgba.dimensions();
-                    Preview::Image(image::Handle::from_rgba(w, h, rgba.into_raw()))
-                }
-                Err(_) => Preview::Broken,
-            }
-        }
-        f if crate::capture::signature::STROKE_FORMATS.contains(&f) => {
-            match crate::capture::signature::parse(f, bytes) {
+pub fn decode(format: Encoding, bytes: &[u8]) -> Preview {
+    let kind = match format {
+        Encoding::Png => ::image::ImageFormat::Png,
+        Encoding::Jpeg => ::image::ImageFormat::Jpeg,
+        f if f.is_strokes() => {
+            return match crate::capture::signature::parse(f, bytes) {
                 Some(s) => Preview::Strokes(Drawing {
                     strokes: std::sync::Arc::new(s.lines),
                     max_x: s.max_x,
                     max_y: s.max_y,
                 }),
                 None => Preview::Broken,
-            }
+            };
         }
-        other => Preview::NoPreview(other.to_owned()),
+        other => return Preview::NoPreview(other),
+    };
+    match ::image::load_from_memory_with_format(bytes, kind) {
+        Ok(img) => {
+            let img = if img.width() > THUMB_MAX || img.height() > THUMB_MAX {
+                img.thumbnail(THUMB_MAX, THUMB_MAX)
+            } else {
+                img
+            };
+            let rgba = img.to_rgba8();
+            let (w, h) = rgba.dimensions();
+            Preview::Image(image::Handle::from_rgba(w, h, rgba.into_raw()))
+        }
+        Err(_) => Preview::Broken,
     }
 }
 
@@ -666,8 +654,14 @@ mod tests {
 
     #[test]
     fn decoding_names_what_it_cannot_draw() {
-        assert!(matches!(decode("png", b"not a png"), Preview::Broken));
-        assert!(matches!(decode("wsq", b"..."), Preview::NoPreview(f) if f == "wsq"));
+        assert!(matches!(
+            decode(Encoding::Png, b"not a png"),
+            Preview::Broken
+        ));
+        assert!(matches!(
+            decode(Encoding::Wsq, b"..."),
+            Preview::NoPreview(Encoding::Wsq)
+        ));
         let caps = rekam_signature::PadCapabilities {
             max_x: 1000,
             max_y: 400,
@@ -697,7 +691,7 @@ mod tests {
             }],
         };
         let bytes = serde_json::to_vec(&sig).expect("json");
-        match decode("isdv4-strokes-json", &bytes) {
+        match decode(Encoding::IsdV4Strokes, &bytes) {
             Preview::Strokes(d) => {
                 assert_eq!((d.max_x, d.max_y), (1000.0, 400.0));
                 assert_eq!(d.strokes[0], vec![(10.0, 20.0), (300.0, 200.0)]);
@@ -705,7 +699,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            decode("isdv4-strokes-json", b"{}"),
+            decode(Encoding::IsdV4Strokes, b"{}"),
             Preview::Broken
         ));
     }

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::{Action, Nav};
 use crate::domain::region;
 use crate::store::{NewUser, Role, StationSetup, Store, SystemClock};
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::theme::{self, Tone};
 
@@ -232,6 +232,14 @@ impl State {
         .spacing(theme::GAP)
         .max_width(900);
         container(form).center_x(Length::Fill).into()
+    }
+
+    pub fn subscription(&self, _ctx: &Ctx) -> iced::Subscription<Message> {
+        iced::Subscription::none()
+    }
+
+    pub fn guide(&self, ctx: &Ctx) -> crate::ui::applicant::Guide {
+        super::welcome(ctx)
     }
 
     pub fn shortcut(&self, key: &Key, _modifiers: Modifiers) -> Option<Message> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use zeroize::Zeroizing;
 
+use crate::capture::session::Attempt;
 use crate::devices::DeviceSettings;
 use crate::devices::live::Backends;
 use crate::domain::Requirement;
@@ -14,10 +15,10 @@ use crate::domain::service::{Check, Need};
 use crate::lang::Lang;
 use crate::simulate::people::{self, Applicant};
 use crate::store::{ManualClock, NewUser, Paths, Role, StationSetup, Store, User};
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Db;
 use crate::ui::i18n::Tr;
-use crate::workflow::{CaptureContent, CaptureInput, Modality, RequestView, Step};
+use crate::workflow::{CaptureContent, CaptureInput, Encoding, Modality, RequestView, Step};
 
 pub const PASSWORD: &str = "rahasia-123";
 pub const KECAMATAN: &str = "331301";
@@ -178,18 +179,16 @@ impl Fixture {
                 if !go(at) {
                     break;
                 }
-                for &position in modality.positions() {
-                    s.add_capture(
-                        &op,
-                        id,
-                        &CaptureInput {
-                            modality,
-                            position,
-                            content: sample(modality),
-                        },
-                    )?;
-                }
-                s.complete_capture_step(&op, id)?;
+                let captures = modality
+                    .positions()
+                    .iter()
+                    .map(|&position| CaptureInput {
+                        modality,
+                        position,
+                        content: sample(modality),
+                    })
+                    .collect();
+                s.record_attempt(&op, &Attempt::of(id, modality, captures).finishing())?;
                 at = s.request(id)?.map(|r| r.step).unwrap_or(at);
             }
             if go(at) && at == Step::Review {
@@ -206,7 +205,7 @@ pub fn sample(modality: Modality) -> CaptureContent {
     if modality == Modality::Signature {
         let strokes = serde_json::json!({ "strokes": [[{"x": 10, "y": 10, "t_ms": 0}, {"x": 200, "y": 80, "t_ms": 40}]] });
         return CaptureContent::Data {
-            format: "strokes-json".into(),
+            format: Encoding::Strokes,
             width: 300,
             height: 100,
             quality: Some(80),
@@ -219,7 +218,7 @@ pub fn sample(modality: Modality) -> CaptureContent {
     img.write_to(&mut bytes, image::ImageFormat::Png)
         .expect("png");
     CaptureContent::Data {
-        format: "png".into(),
+        format: Encoding::Png,
         width: 64,
         height: 80,
         quality: Some(70),

@@ -20,9 +20,9 @@ use crate::batch::{self, AckImport, Backlog, ExportError, ExportRequest, Exporte
 use crate::lang::{Lang, Localize};
 use crate::report::DayReports;
 use crate::store::disk::DiskSpace;
-use crate::store::{Role, Station, Store};
-use crate::ui::app::Ctx;
-use crate::ui::db::{Failure, off_thread};
+use crate::store::{Role, Station, Store, User};
+use crate::ui::ctx::Ctx;
+use crate::ui::db::Failure;
 use crate::ui::i18n::{Tr, tk};
 use crate::workflow::{CloseError, DayClose, OpenItem, Reconciliation};
 
@@ -331,19 +331,12 @@ impl State {
             return Action::None;
         };
         let reason = self.reason.trim().to_owned();
-        let (db, user) = match ctx.storage() {
-            Ok(s) => s,
-            Err(e) => {
-                self.error = Some(e);
-                return Action::None;
-            }
-        };
-        type Resolve = Box<dyn FnOnce(&mut Store) -> Result<(String, How), Failure> + Send>;
+        type Resolve = Box<dyn FnOnce(&mut Store, &User) -> Result<(String, How), Failure> + Send>;
         let empty = reason.is_empty();
         let job: Resolve = match (item, how) {
             (OpenItem::WaitingTicket { ticket, code }, How::Cancel) => {
-                Box::new(move |store: &mut Store| {
-                    store.cancel_ticket(&user, ticket, &reason)?;
+                Box::new(move |store: &mut Store, user: &User| {
+                    store.cancel_ticket(user, ticket, &reason)?;
                     Ok((code, how))
                 })
             }
@@ -352,10 +345,10 @@ impl State {
                     request, ticket, ..
                 },
                 _,
-            ) => Box::new(move |store: &mut Store| {
+            ) => Box::new(move |store: &mut Store, user: &User| {
                 match how {
-                    How::Cancel => store.cancel(&user, request, &reason)?,
-                    How::Defer => store.defer(&user, request, &reason)?,
+                    How::Cancel => store.cancel(user, request, &reason)?,
+                    How::Defer => store.defer(user, request, &reason)?,
                 }
                 Ok((ticket, how))
             }),
@@ -373,7 +366,7 @@ impl State {
         self.busy = true;
         self.error = None;
         self.notice = None;
-        Action::Run(Task::perform(db.call(job), Message::Resolved))
+        Action::Run(Task::perform(ctx.write(job), Message::Resolved))
     }
 
     fn resolved(&mut self, ctx: &Ctx, result: Result<(String, How), Failure>) -> Action<Message> {
@@ -404,15 +397,14 @@ impl State {
         if !self.can_close() {
             return Action::None;
         }
-        let (Ok((db, user)), Some(date)) = (ctx.storage(), self.overview.as_ref().map(|o| o.date))
-        else {
+        let Some(date) = self.overview.as_ref().map(|o| o.date) else {
             return Action::None;
         };
         self.busy = true;
         self.error = None;
         self.notice = None;
         Action::Run(Task::perform(
-            db.call(move |store| match store.close_day(&user, date) {
+            ctx.write(move |store, user| match store.close_day(user, date) {
                 Ok(_) => Ok(()),
                 Err(CloseError::Open(items)) => Err(Failure::new(Problem::StillOpen(items.len()))),
                 Err(CloseError::Workflow(e)) => Err(Failure::new(e)),
@@ -435,13 +427,6 @@ impl State {
         let Some(date) = self.closed_date() else {
             return Action::None;
         };
-        let (db, user) = match ctx.storage() {
-            Ok(s) => s,
-            Err(e) => {
-                self.export = Job::Failed(e);
-                return Action::None;
-            }
-        };
         let recipients = match batch::parse_recipients(&ctx.settings.export.recipients) {
             Ok(r) => r,
             Err(e) => {
@@ -459,11 +444,11 @@ impl State {
         // The export needs the store itself, so it runs on the storage thread; its progress
         // comes back through a channel that closes when the job ends, then the result.
         let (tx, rx) = iced::futures::channel::mpsc::unbounded();
-        let call = db.call(move |store| {
+        let call = ctx.write(move |store, user| {
             let mut progress = |done, total| {
                 let _ = tx.unbounded_send((done, total));
             };
-            Ok(batch::export_day(store, &user, &request, &mut progress)?)
+            Ok(batch::export_day(store, user, &request, &mut progress)?)
         });
         let progress = Task::run(rx, |(done, total)| Message::Progress(done, total));
         Action::Run(progress.chain(Task::perform(call, Message::Exported)))
@@ -508,35 +493,29 @@ impl State {
         if path.as_os_str().is_empty() {
             return Action::None;
         }
-        let (db, user) = match ctx.storage() {
-            Ok(s) => s,
-            Err(e) => {
-                self.ack = Job::Failed(e);
-                return Action::None;
-            }
-        };
         let retention = ctx.settings.export.retention();
         self.ack = Job::Running;
+        // The acknowledgement is a small text file: read where it is imported.
         Action::Run(Task::perform(
-            async move {
-                let read = path.clone();
-                let text = off_thread("rekam-ack", move || std::fs::read_to_string(&read))
-                    .await?
-                    .map_err(|e| {
-                        Failure::new(Problem::AckUnreadable {
-                            path,
-                            error: e.to_string(),
-                        })
-                    })?;
-                db.call(move |store| Ok(store.import_ack(&user, &text, retention)?))
-                    .await
-            },
+            ctx.write(move |store, user| {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Failure::new(Problem::AckUnreadable {
+                        path,
+                        error: e.to_string(),
+                    })
+                })?;
+                Ok(store.import_ack(user, &text, retention)?)
+            }),
             Message::AckImported,
         ))
     }
 
     pub fn subscription(&self, _ctx: &Ctx) -> Subscription<Message> {
         Subscription::none()
+    }
+
+    pub fn guide(&self, ctx: &Ctx) -> crate::ui::applicant::Guide {
+        super::welcome(ctx)
     }
 
     pub fn shortcut(&self, key: &Key, modifiers: Modifiers) -> Option<Message> {

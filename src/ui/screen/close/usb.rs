@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use iced::Task;
 
 use super::Message;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::off_thread;
 
 /// Where the export goes by default, and an acknowledgement found there.

@@ -11,7 +11,7 @@ use super::{ACK, FOLDER, Job, Message, Overview, REASON, State, is_supervisor};
 use crate::batch::Backlog;
 use crate::lang::Localize;
 use crate::store::signing::fingerprint;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::theme::{self, Tone};
 use crate::ui::widget::{action, banner};

@@ -1,94 +1,92 @@
-//! The analysis of a slap image, off the UI thread: segmentation into fingers, a quality score
-//! for each, the PNG of each crop, and every finger of the attempt stored in one transaction.
+//! An image from the scanner through the slap's gate, off the UI thread: the preview, each
+//! finger's crop as shown, and the sample the slap's capture session is offered.
 
 use std::sync::Arc;
 
 use iced::Task;
 use iced::widget::image;
-use rekam_fingerprint::{Capture, Finger};
+use rekam_fingerprint::Capture;
 
 use super::{Action, Message, Notice, Phase, Shot, State};
-use crate::capture::finger;
-use crate::capture::policy::{Decision, Outcome, Thresholds};
-use crate::capture::quality::{Assessment, Finding};
-use crate::ui::app::Ctx;
-use crate::ui::db::Failure;
-use crate::workflow::{CaptureContent, CaptureInput, Modality};
+use crate::capture::session::{Event, SlapSample};
+use crate::ui::db::{Failure, off_thread};
+
+/// What the gate made of one image.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    pub sample: SlapSample,
+    pub preview: image::Handle,
+    pub shots: Vec<Shot>,
+}
 
 impl State {
-    /// An image arrived: segment, score and store it off the UI thread.
-    pub(super) fn image(&mut self, capture: Arc<Capture>, ctx: &Ctx) -> Action<Message> {
+    /// An image arrived: through the slap's gate on a thread of its own.
+    pub(super) fn image(&mut self, capture: Arc<Capture>) -> Action<Message> {
         // An image of a slap already left (a late one) is not this slap's.
         if Some(capture.mode) != self.mode() || self.busy() {
             return Action::None;
         }
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.notice = Some(Notice::Failure(e));
-                self.phase = Phase::Idle;
-                return Action::None;
-            }
+        let Some(session) = &self.session else {
+            return Action::None;
         };
+        let gate = session.gate().clone();
         self.phase = Phase::Analysing;
         self.notice = None;
-        let (slap, expected, request) = (self.slap, self.expected(), self.request.id);
-        let (attempt, limits) = (self.attempts.len() + 1, self.limits);
-        // The slap's decision is kept at its first expected finger's position.
-        let position = expected.first().map_or(0, |f| f.position());
+        let slap = self.slap;
         Action::Run(Task::perform(
-            async move {
-                let (preview, prints) = analyse(capture, expected).await;
-                let result = match prints {
-                    Ok((prints, gate)) => {
-                        let at = (attempt, position);
-                        store_attempt(db, user, request, prints, gate, at, limits).await
-                    }
-                    Err(e) => Err(e),
-                };
-                (preview, result)
-            },
-            move |(preview, result)| Message::Analysed(slap, preview, result),
+            off_thread("rekam-fingers", move || {
+                use crate::capture::session::Gate;
+                let sample = gate.assess(capture).map_err(Failure::new)?;
+                let shots = sample
+                    .slap
+                    .fingers
+                    .iter()
+                    .map(|f| Shot {
+                        position: f.finger.position(),
+                        quality: f.quality,
+                        handle: handle(&f.image, 300),
+                    })
+                    .collect();
+                Ok(Analysed {
+                    preview: handle(&sample.image, 480),
+                    sample,
+                    shots,
+                })
+            }),
+            move |result| Message::Analysed(slap, result.and_then(|r| r)),
         ))
     }
 
+    /// The gate's verdict: offered to the slap's session (one scan, one attempt), shown, and
+    /// the first problem told.
     pub(super) fn analysed(
         &mut self,
         slap: usize,
-        preview: Option<image::Handle>,
-        result: Result<Attempt, Failure>,
+        result: Result<Analysed, Failure>,
     ) -> Action<Message> {
         if slap != self.slap {
             return Action::None;
         }
         self.phase = Phase::Idle;
-        if preview.is_some() {
-            self.preview = preview;
-        }
-        match result {
-            Ok((shots, problem)) => {
-                if !shots.is_empty() {
-                    self.attempts.push(shots);
-                }
-                self.notice = problem.map(Notice::Quality);
+        let analysed = match result {
+            Ok(a) => a,
+            Err(e) => {
+                self.notice = Some(Notice::Failure(e));
+                return Action::None;
             }
-            Err(e) => self.notice = Some(Notice::Failure(e)),
-        }
+        };
+        self.preview = Some(analysed.preview);
+        let problem = analysed.sample.slap.assessment.failures().next().cloned();
+        let Some(session) = &mut self.session else {
+            return Action::None;
+        };
+        // Retry, take or keep the best of all: the policy's decision, pending until the slap
+        // is stored. The operator accepts the slap (or scans again while attempts are left).
+        let _: Event<SlapSample> = session.offer(analysed.sample, std::time::Instant::now());
+        self.attempts.push(analysed.shots);
+        self.notice = problem.map(Notice::Quality);
         Action::None
     }
-}
-
-/// A stored attempt's fingers, and the first check its gate failed (to tell the operator).
-pub(super) type Attempt = (Vec<Shot>, Option<Finding>);
-
-/// What one finger of an image gives, before it is stored.
-struct Analysed {
-    position: u8,
-    quality: u8,
-    png: Vec<u8>,
-    width: u32,
-    height: u32,
-    handle: image::Handle,
 }
 
 /// A grey image as an RGBA handle no larger than `max` on its longer side.
@@ -111,117 +109,4 @@ fn handle(img: &::image::GrayImage, max: u32) -> image::Handle {
         .flat_map(|&v| [v, v, v, 255])
         .collect();
     image::Handle::from_rgba(w, h, rgba)
-}
-
-/// The slap's quality gate on a thread of its own: the preview, each finger found (scored
-/// and encoded) and the gate's assessment.
-async fn analyse(
-    capture: Arc<Capture>,
-    expected: Vec<Finger>,
-) -> (
-    Option<image::Handle>,
-    Result<(Vec<Analysed>, Assessment), Failure>,
-) {
-    let (tx, rx) = iced::futures::channel::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name("rekam-fingers".into())
-        .spawn(move || {
-            let Some(img) = finger::capture_image(&capture) else {
-                let e = finger::PrintError::Segment(finger::SegmentError::BadImage);
-                let _ = tx.send((None, Err(Failure::new(e))));
-                return;
-            };
-            let preview = Some(handle(&img, 480));
-            let gate = finger::assess_slap(&img, capture.mode, &expected);
-            let prints = gate
-                .fingers
-                .iter()
-                .map(|f| {
-                    let png = finger::encode_png(&f.image)
-                        .map_err(|e| Failure::new(finger::PrintError::Encode(e.to_string())))?;
-                    Ok(Analysed {
-                        position: f.finger.position(),
-                        quality: f.quality,
-                        width: f.width,
-                        height: f.height,
-                        handle: handle(&f.image, 300),
-                        png,
-                    })
-                })
-                .collect::<Result<Vec<_>, Failure>>()
-                .map(|prints| (prints, gate.assessment));
-            let _ = tx.send((preview, prints));
-        });
-    if let Err(e) = spawned {
-        return (None, Err(Failure::other(e)));
-    }
-    rx.await
-        .unwrap_or_else(|_| (None, Err(Failure::internal("fingerprint analysis stopped"))))
-}
-
-/// Stores one attempt: every finger of the image in one transaction, then the policy's
-/// decision about it with the gate's scores: taken when every check passes at
-/// `accept_score`, a retry while attempts are left, else the best of the attempts. An image
-/// without its fingers stores no capture, only the decision, so that why it was retaken stays
-/// on record.
-async fn store_attempt(
-    db: crate::ui::db::Db,
-    user: crate::store::User,
-    request: i64,
-    prints: Vec<Analysed>,
-    gate: Assessment,
-    (attempt, position): (usize, u8),
-    limits: Thresholds,
-) -> Result<Attempt, Failure> {
-    let outcome = if gate.acceptable && gate.score >= limits.accept_score {
-        Outcome::Accepted
-    } else if attempt < usize::from(limits.max_attempts.max(1)) {
-        Outcome::Retry
-    } else {
-        Outcome::BestOfAttempts
-    };
-    let problem = gate.failures().next().cloned();
-    let decision = Decision {
-        modality: Modality::Finger,
-        attempt: u8::try_from(attempt).unwrap_or(u8::MAX),
-        outcome,
-        frames: 1,
-        best: Some(gate),
-    };
-    let inputs: Vec<CaptureInput> = prints
-        .iter()
-        .map(|p| CaptureInput {
-            modality: Modality::Finger,
-            position: p.position,
-            content: CaptureContent::Data {
-                format: "png".into(),
-                width: p.width,
-                height: p.height,
-                quality: Some(p.quality),
-                bytes: p.png.clone(),
-            },
-        })
-        .collect();
-    let ids = db
-        .call(move |store| {
-            let ids = if inputs.is_empty() {
-                Vec::new()
-            } else {
-                store.add_captures(&user, request, &inputs)?
-            };
-            store.record_decision(&user, request, position, &decision)?;
-            Ok(ids)
-        })
-        .await?;
-    let shots = prints
-        .into_iter()
-        .zip(ids)
-        .map(|(p, capture)| Shot {
-            position: p.position,
-            quality: p.quality,
-            capture,
-            handle: p.handle,
-        })
-        .collect();
-    Ok((shots, problem))
 }

@@ -5,10 +5,11 @@ use iced::Task;
 use rekam_fingerprint::worker::ScanCommand;
 
 use super::{Action, Excepting, Message, Notice, State};
-use crate::ui::app::Ctx;
+use crate::capture::session::{Attempt, SlapGate};
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::widget::exception;
-use crate::workflow::{CaptureContent, CaptureInput, ExceptionKind, Modality};
+use crate::workflow::{CaptureContent, CaptureInput, ExceptionKind, Modality, Recorded};
 
 /// The id of the exception reason field.
 const REASON: &str = "fingers-reason";
@@ -53,14 +54,6 @@ impl State {
             return Action::None;
         };
         let position = open.position;
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.notice = Some(Notice::Failure(e));
-                return Action::None;
-            }
-        };
-        let request = self.request.id;
         let input = CaptureInput {
             modality: Modality::Finger,
             position,
@@ -69,11 +62,9 @@ impl State {
                 reason: reason.clone(),
             },
         };
+        let attempt = Attempt::of(self.request.id, Modality::Finger, vec![input]);
         Action::Run(Task::perform(
-            db.call(move |store| {
-                store.add_capture(&user, request, &input)?;
-                Ok(())
-            }),
+            ctx.write(move |store, user| Ok(store.record_attempt(user, &attempt)?)),
             move |result| Message::ExceptionSaved(position, kind, reason.clone(), result),
         ))
     }
@@ -83,7 +74,7 @@ impl State {
         position: u8,
         kind: ExceptionKind,
         reason: String,
-        result: Result<(), Failure>,
+        result: Result<Recorded, Failure>,
         ctx: &Ctx,
     ) -> Action<Message> {
         if let Err(e) = result {
@@ -93,6 +84,12 @@ impl State {
         self.form = None;
         self.taken.remove(&position);
         self.exceptions.insert(position, (kind, reason));
+        // The current slap no longer expects the finger: its attempts stand for the others.
+        let excepted = self.excepted();
+        if let Some(session) = &mut self.session {
+            let gate = session.gate_mut();
+            *gate = SlapGate::new(gate.mode, &excepted);
+        }
         // The whole slap excepted: nothing left to scan in it.
         if self.mode().is_some() && self.expected().is_empty() && !self.busy() {
             if self.scanning()

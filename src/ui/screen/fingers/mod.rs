@@ -1,24 +1,23 @@
 //! Fingerprints: the 4-4-2 slaps (right four, left four, both thumbs) with the hand diagram,
-//! the scanner's state, the live image and each finger's crop with its quality; retries up to
-//! `[quality.finger] max_attempts` per slap, best-of per finger, exceptions with a reason per
-//! finger. Each image goes through the slap's quality gate ([`crate::capture::finger::assess_slap`]:
-//! empty or smudged glass, the finger count, each finger's quality on NFIQ 2's scale); the
-//! auto-capture policy's decision about each attempt (accepted, retry, best of the attempts) is
-//! stored with its scores.
+//! the scanner's state, the live image and each finger's crop with its quality; up to
+//! `[quality.finger] max_attempts` scans per slap, the best print of each finger over them,
+//! exceptions with a reason per finger.
 //!
-//! Every attempt that segments is stored at once, all fingers of the slap in one
-//! `add_captures` call (so the store keeps every attempt, sealed, as the workflow intends).
-//! Accepting a slap ("Terima [Enter]") makes each finger's best attempt the current capture
-//! with `select_capture` where a later, weaker attempt superseded it. A finger recorded as an
-//! exception is left out of its slap: segmentation expects one finger fewer. Once every
-//! position has a capture or an exception, the step is completed and the root opens the next.
+//! Each slap is one capture session ([`crate::capture::session`], one scan one attempt) with the
+//! slap's gate ([`crate::capture::finger::assess_slap`]: empty or smudged glass, the finger
+//! count, each finger's quality on NFIQ 2's scale); the policy decides each attempt (accepted,
+//! retry, best of the attempts) and the screen says what the gate found first. Accepting the
+//! slap ("Terima [Enter]") stores each finger's best print over the attempts with every decision
+//! in one transaction; the last slap's also completes the step. Accepting before the policy took
+//! a scan is the operator's own decision, recorded as such. A finger recorded as an exception is
+//! left out of its slap: segmentation expects one finger fewer.
 //!
 //! Keys: Space scan, R retry, Enter accept, E exception for the selected finger, 1-9 and 0
 //! (or the arrows) select a finger; in the exception form Up/Down choose the kind, Enter saves,
 //! Esc closes it.
 //!
-//! The view is in `view`, the segmentation and scoring of an image (off the UI thread) in
-//! `analysis`, the exceptions in `exceptions` (with the shared [`exception`] form).
+//! The view is in `view`, the gate's work on an image (off the UI thread) in `analysis`, the
+//! exceptions in `exceptions` (with the shared [`exception`] form).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
@@ -32,12 +31,14 @@ use rekam_fingerprint::worker::{ScanCommand, ScanEvent};
 use rekam_fingerprint::{CaptureMode, Finger, FingerprintError};
 
 use super::{Action, Nav};
-use crate::ui::app::Ctx;
+use crate::capture::policy::Thresholds;
+use crate::capture::session::{Pace, Session, SlapGate};
 use crate::ui::applicant::{Guide, Show};
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::device::{self, DeviceProblem, Link, ScanKey, ScanUpdate};
 use crate::ui::widget::exception;
-use crate::workflow::{ExceptionKind, Modality, RequestView};
+use crate::workflow::{ExceptionKind, Modality, Recorded, RequestView, Step};
 
 mod analysis;
 mod exceptions;
@@ -54,13 +55,11 @@ const SLAPS: [CaptureMode; 3] = [
 /// How long the scanner waits for the fingers.
 const FINGER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// One finger of one stored attempt.
+/// One finger of one attempt, as shown.
 #[derive(Debug, Clone)]
 pub struct Shot {
     pub position: u8,
     pub quality: u8,
-    /// The stored capture.
-    pub capture: i64,
     pub handle: image::Handle,
 }
 
@@ -82,10 +81,10 @@ enum Phase {
         received: usize,
         total: usize,
     },
-    /// Segmenting, scoring and storing the image.
+    /// Segmenting and scoring the image.
     Analysing,
-    Accepting,
-    Completing,
+    /// Storing the slap (or finishing the step).
+    Storing,
 }
 
 /// What the banner says.
@@ -118,10 +117,12 @@ pub struct State {
     sender: Option<Sender<ScanCommand>>,
     link: Link,
     phase: Phase,
-    /// The stored attempts of the current slap.
+    /// The capture session of the current slap (`None` once every slap is done).
+    session: Option<Session<SlapGate>>,
+    /// The attempts of the current slap, as shown: each finger's crop and quality.
     attempts: Vec<Vec<Shot>>,
     /// The auto-capture policy's limits for fingers (`[quality.finger]`).
-    limits: crate::capture::policy::Thresholds,
+    limits: Thresholds,
     preview: Option<image::Handle>,
     taken: BTreeMap<u8, Taken>,
     exceptions: BTreeMap<u8, (ExceptionKind, String)>,
@@ -134,22 +135,18 @@ pub struct State {
 pub enum Message {
     Scanner(ScanUpdate),
     Scan,
-    /// The image of slap `.0` was analysed (and stored): the preview and the shots.
-    Analysed(
-        usize,
-        Option<image::Handle>,
-        Result<analysis::Attempt, Failure>,
-    ),
+    /// The image of slap `.0` went through its gate.
+    Analysed(usize, Result<analysis::Analysed, Failure>),
     Accept,
-    Accepted(usize, Result<(), Failure>),
-    Completed(Result<(), Failure>),
+    /// What slap `.0` stored (the step finished when it is no longer fingerprints).
+    Stored(usize, Result<Recorded, Failure>),
     Select(u8),
     /// Left (-1) or right (+1) through the positions.
     Move(i8),
     OpenException,
     /// The open exception form.
     Exception(exception::Message),
-    ExceptionSaved(u8, ExceptionKind, String, Result<(), Failure>),
+    ExceptionSaved(u8, ExceptionKind, String, Result<Recorded, Failure>),
 }
 
 /// A stable number for a NIK (FNV-1a), so that the simulated scanner presents the same fingers
@@ -192,6 +189,7 @@ impl State {
             sender: None,
             link: Link::Opening,
             phase: Phase::Idle,
+            session: None,
             attempts: Vec::new(),
             limits: ctx.settings.quality.finger,
             preview: None,
@@ -233,14 +231,38 @@ impl State {
                     .any(|f| !self.taken.contains_key(&f.position())))
     }
 
-    /// Moves past slaps with nothing to take (all fingers excepted, or stored before).
+    /// Moves past slaps with nothing to take (all fingers excepted, or stored before), and
+    /// opens the capture session of the slap it stops at.
     fn skip_done_slaps(&mut self) {
         while self.slap < SLAPS.len() && !self.has_work(self.slap) {
             self.slap += 1;
         }
+        self.session = self.mode().map(|mode| {
+            let gate = SlapGate::new(mode, &self.excepted());
+            let position = gate.position();
+            let now = std::time::Instant::now();
+            Session::new(
+                gate,
+                self.request.id,
+                position,
+                self.limits,
+                Pace::PerSample,
+                now,
+            )
+        });
         if let Some(first) = self.expected().first() {
             self.selected = first.position();
         }
+    }
+
+    /// The positions recorded as exceptions.
+    fn excepted(&self) -> Vec<u8> {
+        self.exceptions.keys().copied().collect()
+    }
+
+    /// No slap after the current one has work: storing it completes the step.
+    fn last_slap(&self) -> bool {
+        (self.slap + 1..SLAPS.len()).all(|i| !self.has_work(i))
     }
 
     fn scanning(&self) -> bool {
@@ -251,20 +273,19 @@ impl State {
     }
 
     fn busy(&self) -> bool {
-        matches!(
-            self.phase,
-            Phase::Analysing | Phase::Accepting | Phase::Completing
-        )
+        matches!(self.phase, Phase::Analysing | Phase::Storing)
     }
 
-    /// The best shot of a position among the current slap's attempts, with its attempt number.
+    /// The best shot of a position among the current slap's attempts, with its attempt number:
+    /// the highest quality, the earlier attempt on a tie (what the slap stores, see
+    /// [`crate::capture::session::best_prints`]).
     fn best(&self, position: u8) -> Option<(&Shot, usize)> {
         self.attempts
             .iter()
             .enumerate()
             .flat_map(|(i, shots)| shots.iter().map(move |s| (s, i + 1)))
             .filter(|(s, _)| s.position == position)
-            .max_by_key(|(s, _)| s.quality)
+            .max_by_key(|(s, i)| (s.quality, std::cmp::Reverse(*i)))
     }
 
     /// Attempts per slap: `[quality.finger] max_attempts`.
@@ -273,11 +294,10 @@ impl State {
     }
 
     fn can_scan(&self) -> bool {
-        self.mode().is_some()
+        self.session.as_ref().is_some_and(Session::can_try_again)
             && !self.busy()
             && !self.scanning()
             && self.form.is_none()
-            && self.attempts.len() < self.max_attempts()
     }
 
     fn can_accept(&self) -> bool {
@@ -293,21 +313,11 @@ impl State {
 
     pub fn update(&mut self, message: Message, ctx: &Ctx) -> Action<Message> {
         match message {
-            Message::Scanner(update) => self.scanner(update, ctx),
+            Message::Scanner(update) => self.scanner(update),
             Message::Scan => self.scan(),
-            Message::Analysed(slap, preview, result) => self.analysed(slap, preview, result),
+            Message::Analysed(slap, result) => self.analysed(slap, result),
             Message::Accept => self.accept(ctx),
-            Message::Accepted(slap, result) => self.accepted(slap, result, ctx),
-            Message::Completed(Ok(())) => Action::Go(Nav::Request(self.request.id)),
-            Message::Completed(Err(e)) => {
-                self.phase = Phase::Idle;
-                self.notice = Some(Notice::Failure(e));
-                // Back to the first slap that still misses a finger.
-                self.slap = 0;
-                self.skip_taken = true;
-                self.skip_done_slaps();
-                Action::None
-            }
+            Message::Stored(slap, result) => self.stored(slap, result, ctx),
             Message::Select(position) => {
                 if self.form.is_none() && (1..=10).contains(&position) {
                     self.selected = position;
@@ -329,7 +339,7 @@ impl State {
         }
     }
 
-    fn scanner(&mut self, update: ScanUpdate, ctx: &Ctx) -> Action<Message> {
+    fn scanner(&mut self, update: ScanUpdate) -> Action<Message> {
         match update {
             ScanUpdate::Ready(sender) => {
                 self.sender = Some(sender);
@@ -355,18 +365,13 @@ impl State {
                 }
                 self.link = link;
             }
-            ScanUpdate::Event(event) => return self.scan_event(event, ctx),
+            ScanUpdate::Event(event) => return self.scan_event(event),
             ScanUpdate::Problem(problem, error) => {
-                let notice = match error.as_deref() {
-                    // Someone pressed twice; the capture in progress goes on.
-                    Some(FingerprintError::Busy | FingerprintError::Cancelled) => {
-                        return Action::None;
-                    }
-                    Some(FingerprintError::NoFinger) => Notice::NoFinger,
-                    Some(FingerprintError::FingerLifted) => Notice::Lifted,
-                    _ => Notice::Device(problem),
-                };
-                self.notice = Some(notice);
+                // Someone pressed twice; the capture in progress goes on.
+                if matches!(error.as_deref(), Some(FingerprintError::Busy)) {
+                    return Action::None;
+                }
+                self.notice = Some(Notice::Device(problem));
                 if self.scanning() {
                     self.phase = Phase::Idle;
                 }
@@ -375,7 +380,7 @@ impl State {
         Action::None
     }
 
-    fn scan_event(&mut self, event: ScanEvent, ctx: &Ctx) -> Action<Message> {
+    fn scan_event(&mut self, event: ScanEvent) -> Action<Message> {
         match event {
             ScanEvent::WaitingForFinger { .. } | ScanEvent::FingerAbsent => {
                 if !self.busy() {
@@ -388,7 +393,18 @@ impl State {
             ScanEvent::Transfer { received, total } => {
                 self.phase = Phase::Transfer { received, total };
             }
-            ScanEvent::Image(capture) => return self.image(capture, ctx),
+            ScanEvent::Image(capture) => return self.image(capture),
+            // The capture ended without an image: say why, and wait for the operator.
+            ScanEvent::NoFinger | ScanEvent::Lifted | ScanEvent::Cancelled => {
+                match event {
+                    ScanEvent::NoFinger => self.notice = Some(Notice::NoFinger),
+                    ScanEvent::Lifted => self.notice = Some(Notice::Lifted),
+                    _ => {}
+                }
+                if self.scanning() {
+                    self.phase = Phase::Idle;
+                }
+            }
         }
         Action::None
     }
@@ -404,6 +420,12 @@ impl State {
             // Not connected yet: the first scan starts when the scanner is ready.
             return Action::None;
         };
+        // After a taken slap, another scan is one more attempt, ranked with the others.
+        if let Some(session) = &mut self.session
+            && !session.another(std::time::Instant::now())
+        {
+            return Action::None;
+        }
         if sender
             .send(ScanCommand::Capture {
                 mode,
@@ -427,54 +449,59 @@ impl State {
         if !self.can_accept() {
             return Action::None;
         }
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.notice = Some(Notice::Failure(e));
-                return Action::None;
-            }
-        };
         if self.scanning()
             && let Some(sender) = &self.sender
         {
             // A retry was under way; the operator keeps what there is.
             let _ = sender.send(ScanCommand::Cancel);
         }
-        // Best-of: where a later attempt of a finger superseded its best one, make the best
-        // current again.
-        let picks: Vec<i64> = self
-            .expected()
-            .iter()
-            .filter_map(|f| {
-                let (best, attempt) = self.best(f.position())?;
-                let latest = self
-                    .attempts
-                    .iter()
-                    .rposition(|shots| shots.iter().any(|s| s.position == f.position()))?;
-                (attempt != latest + 1).then_some(best.capture)
-            })
-            .collect();
-        self.phase = Phase::Accepting;
-        let (slap, request) = (self.slap, self.request.id);
+        let finish = self.last_slap();
+        let Some(session) = &mut self.session else {
+            return Action::None;
+        };
+        if session.taken().is_none() {
+            // Kept before the policy took a scan: the operator's decision.
+            let _ = session.take_by_hand();
+        }
+        let expected = session.gate().expected.clone();
+        let attempts = session.attempts().to_vec();
+        let attempt = session.attempt(Vec::new(), finish);
+        self.phase = Phase::Storing;
+        let slap = self.slap;
         Action::Run(Task::perform(
-            db.call(move |store| {
-                for capture in picks {
-                    store.select_capture(&user, request, capture)?;
-                }
-                Ok(())
+            // Each finger's best print, encoded where it is stored (never on the UI thread).
+            ctx.write(move |store, user| {
+                let captures = crate::capture::session::slap_captures(&attempts, &expected)
+                    .map_err(Failure::new)?;
+                let attempt = crate::capture::session::Attempt {
+                    captures,
+                    ..attempt
+                };
+                Ok(store.record_attempt(user, &attempt)?)
             }),
-            move |result| Message::Accepted(slap, result),
+            move |result| Message::Stored(slap, result),
         ))
     }
 
-    fn accepted(&mut self, slap: usize, result: Result<(), Failure>, ctx: &Ctx) -> Action<Message> {
-        if slap != self.slap {
+    fn stored(
+        &mut self,
+        slap: usize,
+        result: Result<Recorded, Failure>,
+        ctx: &Ctx,
+    ) -> Action<Message> {
+        if slap != self.slap && slap != SLAPS.len() {
             return Action::None;
         }
         self.phase = Phase::Idle;
-        if let Err(e) = result {
-            self.notice = Some(Notice::Failure(e));
-            return Action::None;
+        let recorded = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.notice = Some(Notice::Failure(e));
+                return Action::None;
+            }
+        };
+        if recorded.step != Step::Fingerprints || slap == SLAPS.len() {
+            return Action::Go(Nav::Request(self.request.id));
         }
         for f in self.expected() {
             if let Some((best, _)) = self.best(f.position()) {
@@ -487,7 +514,7 @@ impl State {
         self.next_slap(ctx)
     }
 
-    /// Leaves the current slap for the next one with work, or completes the step.
+    /// Leaves the current slap for the next one with work, or finishes the step.
     fn next_slap(&mut self, ctx: &Ctx) -> Action<Message> {
         self.attempts.clear();
         self.preview = None;
@@ -498,25 +525,18 @@ impl State {
         if self.mode().is_some() {
             return self.scan();
         }
-        self.complete(ctx)
+        self.finish(ctx)
     }
 
-    fn complete(&mut self, ctx: &Ctx) -> Action<Message> {
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.notice = Some(Notice::Failure(e));
-                return Action::None;
-            }
-        };
-        self.phase = Phase::Completing;
-        let request = self.request.id;
+    /// Nothing is left to scan (the last fingers were excepted): completes the step.
+    fn finish(&mut self, ctx: &Ctx) -> Action<Message> {
+        self.phase = Phase::Storing;
+        let attempt =
+            crate::capture::session::Attempt::of(self.request.id, Modality::Finger, Vec::new())
+                .finishing();
         Action::Run(Task::perform(
-            db.call(move |store| {
-                store.complete_capture_step(&user, request)?;
-                Ok(())
-            }),
-            Message::Completed,
+            ctx.write(move |store, user| Ok(store.record_attempt(user, &attempt)?)),
+            |result| Message::Stored(SLAPS.len(), result),
         ))
     }
 
@@ -524,12 +544,12 @@ impl State {
         if self.mode().is_none() {
             return Subscription::none();
         }
-        device::scanner(ScanKey::new(
-            &ctx.settings,
-            ctx.backends.fingerprint,
-            self.person,
-            ctx.fast_devices,
-        ))
+        device::scanner(ScanKey {
+            backend: ctx.backends.fingerprint,
+            scanner: ctx.settings.fingerprint.clone(),
+            person: self.person,
+            fast: ctx.fast_devices,
+        })
         .map(Message::Scanner)
     }
 

@@ -141,7 +141,12 @@ fn three_slaps_with_one_finger_excepted_reach_the_iris_step() {
             assert_eq!(c.exception, Some(ExceptionKind::Injured));
             assert_eq!(c.exception_reason.as_deref(), Some("luka diperban"));
         } else {
-            assert_eq!(c.format.as_deref(), Some("png"), "{}", c.position);
+            assert_eq!(
+                c.format,
+                Some(crate::workflow::Encoding::Png),
+                "{}",
+                c.position
+            );
             assert!(c.quality.is_some_and(|q| q >= GOOD_ENOUGH), "{c:?}");
         }
     }
@@ -188,16 +193,18 @@ fn after_three_attempts_each_finger_keeps_its_best() {
     );
     assert_eq!(s.attempts.len(), s.max_attempts());
     // Each attempt's decision is kept with its gate's scores; smeared fingers are no passing
-    // slap, so the last is the best of the attempts.
-    let kept = f.store(move |st| Ok(st.decisions(id)?));
-    let outcomes: Vec<_> = kept.iter().map(|d| d.outcome).collect();
+    // slap, so the last is the best of the attempts. Nothing is stored before the slap is.
     use crate::capture::policy::Outcome;
+    let pending: Vec<_> = s
+        .session
+        .as_ref()
+        .map(|x| x.pending().iter().map(|d| d.outcome).collect())
+        .unwrap_or_default();
     assert_eq!(
-        outcomes,
-        [Outcome::Retry, Outcome::Retry, Outcome::BestOfAttempts],
-        "{kept:?}"
+        pending,
+        [Outcome::Retry, Outcome::Retry, Outcome::BestOfAttempts]
     );
-    assert!(kept.iter().all(|d| d.position == 2 && d.score.is_some()));
+    assert!(f.store(move |st| Ok(st.decisions(id)?)).is_empty());
     // The limit: no fourth scan.
     go(&f, &mut s, Message::Scan);
     assert_eq!(asked(&rx), None);
@@ -217,27 +224,31 @@ fn after_three_attempts_each_finger_keeps_its_best() {
     go(&f, &mut s, Message::Accept);
     assert_eq!(asked(&rx), Some(CaptureMode::SlapLeft));
     let stored = f.store(move |st| Ok(st.request(id)?)).expect("request");
-    for (position, quality, attempt) in best {
+    for (position, quality, _) in best {
         let c = stored
             .captures
             .iter()
             .find(|c| c.modality == Modality::Finger && c.position == position)
             .expect("current capture");
-        assert_eq!(
-            (c.attempt as usize, c.quality),
-            (attempt, Some(quality)),
-            "finger {position}"
-        );
+        assert_eq!(c.quality, Some(quality), "finger {position}");
     }
-    // Every attempt is kept in the store, superseded.
-    let attempts = f.store(move |st| {
+    // Only each finger's best print is stored; every attempt's decision with it.
+    let prints = f.store(move |st| {
         Ok(st.conn().query_row(
             "SELECT COUNT(*) FROM captures WHERE request_id = ?1 AND modality = 'finger'",
             [id],
             |r| r.get::<_, i64>(0),
         )?)
     });
-    assert_eq!(attempts, 12);
+    assert_eq!(prints, 4);
+    let kept = f.store(move |st| Ok(st.decisions(id)?));
+    let outcomes: Vec<_> = kept.iter().map(|d| d.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::Retry, Outcome::Retry, Outcome::BestOfAttempts],
+        "{kept:?}"
+    );
+    assert!(kept.iter().all(|d| d.position == 2 && d.score.is_some()));
 }
 
 #[test]
@@ -271,18 +282,12 @@ fn an_exception_needs_a_reason_and_problems_say_what_to_do() {
             .all(|c| c.modality != Modality::Finger)
     );
 
-    // Nobody put a finger down: the scanner's timeout, said with what to do; Space again.
-    let problem = DeviceProblem {
-        class: DeviceClass::Fingerprint,
-        detail: FingerprintError::NoFinger.to_string(),
-    };
+    // Nobody put a finger down: the scanner's timeout (a status, not a device error), said
+    // with what to do; Space again.
     go(
         &f,
         &mut s,
-        Message::Scanner(ScanUpdate::Problem(
-            problem,
-            Some(Arc::new(FingerprintError::NoFinger)),
-        )),
+        Message::Scanner(ScanUpdate::Event(ScanEvent::NoFinger)),
     );
     let mut ui = simulator(s.view(&f.ctx));
     assert!(ui.find(f.ctx.tr.t("fingers.no_finger")).is_ok());
@@ -300,25 +305,30 @@ fn an_exception_needs_a_reason_and_problems_say_what_to_do() {
         image_id: 9,
     };
     go(&f, &mut s, image_message(blank));
-    assert!(s.attempts.is_empty());
+    assert!(
+        s.attempts.len() == 1 && s.attempts[0].is_empty(),
+        "an attempt without fingers"
+    );
     let shown = s
         .notice
         .as_ref()
         .map(|n| notice_text(n, &f.ctx))
         .unwrap_or_default();
     assert!(shown.starts_with("Kaca pemindai kosong"), "{shown}");
-    // The policy's decision about it is kept, with the check that failed.
-    let id = s.request.id;
-    let kept = f.store(move |st| Ok(st.decisions(id)?));
+    // The policy's decision about it is kept for the slap, with the check that failed.
+    let session = s.session.as_ref().expect("the slap's session");
+    let kept = session.pending();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].outcome, crate::capture::policy::Outcome::Retry);
-    assert_eq!((kept[0].modality, kept[0].position), (Modality::Finger, 2));
-    assert!(
-        kept[0]
-            .findings
+    assert_eq!(
+        (kept[0].modality, session.position()),
+        (Modality::Finger, 2)
+    );
+    assert!(kept[0].best.as_ref().is_some_and(|b| {
+        b.findings
             .iter()
             .any(|f| f.check == "platen_empty" && !f.pass)
-    );
+    }));
 
     // The scanner unplugged: the banner says which device and what to do.
     go(

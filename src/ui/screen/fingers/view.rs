@@ -8,7 +8,7 @@ use rekam_fingerprint::{CaptureMode, Finger};
 use super::{Message, Notice, Phase, State};
 use crate::capture::finger::GOOD_ENOUGH;
 use crate::lang::Localize;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::device::Link;
 use crate::ui::i18n::tk;
 use crate::ui::theme::{self, Tone};
@@ -160,7 +160,7 @@ impl State {
             .into(),
             (_, Phase::Waiting) => line(tr.t("fingers.waiting")).into(),
             (_, Phase::Analysing) => line(tr.t("fingers.analysing")).into(),
-            (_, Phase::Accepting | Phase::Completing) => line(tr.t("fingers.saving")).into(),
+            (_, Phase::Storing) => line(tr.t("fingers.saving")).into(),
             (Link::Opening, Phase::Idle) if self.sender.is_none() => {
                 line(tr.t("fingers.scanner_opening")).into()
             }

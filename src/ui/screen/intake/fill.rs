@@ -12,7 +12,7 @@ use crate::devices::live::{self, SimCard};
 use crate::domain::nik;
 use crate::domain::service::{Check, Need};
 use crate::simulate::people;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::device::DeviceProblem;
 

@@ -27,8 +27,8 @@ use crate::domain::applicant::{BloodType, Nationality, Religion};
 use crate::domain::nik;
 use crate::domain::service::{Check, Need};
 use crate::domain::{MaritalStatus, Requirement, ServiceType, Sex};
-use crate::ui::app::Ctx;
 use crate::ui::applicant::Guide;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::i18n::tk;
 use crate::workflow::applicant_view::{ApplicantFile, OtherRequest};
@@ -387,26 +387,19 @@ impl State {
             self.notice = Some(Notice::Problem(tk("intake.check_every_requirement")));
             return Action::None;
         }
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.notice = Some(Notice::Failure(e));
-                return Action::None;
-            }
-        };
         let findings = self.form.findings.clone();
         let (id, received) = (self.request.id, self.received);
         self.busy = true;
         self.notice = None;
         Action::Run(Task::perform(
-            db.call(move |s| {
+            ctx.write(move |s, user| {
                 let mut run = || -> Result<CheckOutcome, Failure> {
                     if !received {
-                        s.receive_file(&user, id, service, &biodata)?;
+                        s.receive_file(user, id, service, &biodata)?;
                     }
-                    let outcome = s.check_requirements(&user, id, &findings)?;
+                    let outcome = s.check_requirements(user, id, &findings)?;
                     if outcome == CheckOutcome::Complete {
-                        s.register(&user, id)?;
+                        s.register(user, id)?;
                     }
                     Ok(outcome)
                 };
@@ -470,18 +463,11 @@ impl State {
             self.notice = Some(Notice::Failure(WorkflowError::ReasonRequired.into()));
             return Action::None;
         }
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.notice = Some(Notice::Failure(e));
-                return Action::None;
-            }
-        };
         let id = self.request.id;
         self.busy = true;
         self.notice = None;
         Action::Run(Task::perform(
-            db.call(move |s| Ok(s.cancel(&user, id, &reason)?)),
+            ctx.write(move |s, user| Ok(s.cancel(user, id, &reason)?)),
             Message::Cancelled,
         ))
     }

@@ -11,7 +11,7 @@ use crate::domain::applicant::{self, Ineligible};
 use crate::domain::nik;
 use crate::lang::{Lang, Localize};
 use crate::print::slip::{ReturnSlip, return_slip_pdf};
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::i18n::Tr;
 

@@ -13,7 +13,7 @@ use crate::domain::nik::{Described, NumberKind};
 use crate::domain::service::{Check, Need};
 use crate::domain::{ServiceType, region};
 use crate::lang::Localize;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::i18n::Tr;
 use crate::ui::theme::{self, Tone};
 use crate::ui::widget::header::{self, Stage};

@@ -22,8 +22,8 @@ use super::intake::off_thread;
 use super::{Action, Nav};
 use crate::devices::live::{self, SimCard};
 use crate::store::{Role, User};
-use crate::ui::app::Ctx;
 use crate::ui::applicant::Guide;
+use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::device::DeviceProblem;
 use crate::workflow::applicant_view::ApplicantFile;
@@ -120,21 +120,13 @@ impl State {
 
     /// Reads the file; at `RequirementsChecked` first enters it in the register book.
     fn load(&mut self, ctx: &Ctx) -> Task<Message> {
-        let (db, user) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.loading = false;
-                self.error = Some(e);
-                return Task::none();
-            }
-        };
         let (id, step) = (self.request.id, self.request.step);
         self.loading = true;
         self.error = None;
         Task::perform(
-            db.call(move |s| {
+            ctx.write(move |s, user| {
                 let not_registered = (step == Step::RequirementsChecked)
-                    .then(|| s.register(&user, id).err().map(Failure::from))
+                    .then(|| s.register(user, id).err().map(Failure::from))
                     .flatten();
                 let request = s.request(id)?.ok_or(WorkflowError::NoSuchRequest(id))?;
                 Ok(Box::new(Loaded {
@@ -301,19 +293,12 @@ impl State {
     /// Verifies and validates as the supervisor (what is left of it), then starts the recording
     /// as the operator, in one storage job.
     fn proceed(&mut self, ctx: &Ctx) -> Action<Message> {
-        let (db, operator) = match ctx.storage() {
-            Ok(found) => found,
-            Err(e) => {
-                self.error = Some(e);
-                return Action::None;
-            }
-        };
         let supervisor = self.supervisor.clone();
         let id = self.request.id;
         self.busy = true;
         self.error = None;
         Action::Run(Task::perform(
-            db.call(move |s| {
+            ctx.write(move |s, operator| {
                 let mut run = || -> Result<(), Failure> {
                     let step = s.request(id)?.ok_or(WorkflowError::NoSuchRequest(id))?.step;
                     if matches!(step, Step::Registered | Step::Verified) {
@@ -325,7 +310,7 @@ impl State {
                         }
                         s.validate(sup, id)?;
                     }
-                    s.begin_recording(&operator, id)?;
+                    s.begin_recording(operator, id)?;
                     Ok(())
                 };
                 let result = run();

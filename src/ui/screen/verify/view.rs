@@ -11,7 +11,7 @@ use crate::domain::applicant::{self, age_on};
 use crate::domain::region;
 use crate::lang::Localize;
 use crate::store::User;
-use crate::ui::app::Ctx;
+use crate::ui::ctx::Ctx;
 use crate::ui::i18n::{Tr, tk};
 use crate::ui::screen::intake;
 use crate::ui::theme::{self, Tone};
