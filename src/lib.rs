@@ -13,6 +13,7 @@ pub mod print;
 pub mod report;
 pub mod simulate;
 pub mod store;
+mod typeset;
 pub mod ui;
 pub mod workflow;
 

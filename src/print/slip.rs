@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 
-use super::pdf::PageSize;
-use super::{Block, Sheet};
+use super::PrintError;
+use super::layout::{Block, PageSize, Sheet};
 use crate::lang::Lang;
 
 /// What the return slip shows. Texts are already in the language of the printout.
@@ -45,12 +45,13 @@ fn title(lang: Lang) -> &'static str {
 }
 
 /// The return slip as a one-page PDF (A6, or A5 when the content does not fit A6), in `lang`.
-pub fn return_slip_pdf(slip: &ReturnSlip, lang: Lang) -> Vec<u8> {
-    sheet(slip, lang).pdf(&format!("{} {}", title(lang), slip.ticket))
+pub fn return_slip_pdf(slip: &ReturnSlip, lang: Lang) -> Result<Vec<u8>, PrintError> {
+    let title = format!("{} {}", title(lang), slip.ticket);
+    sheet(slip, lang).pdf(&title, lang)
 }
 
 /// The slip's content, before layout.
-fn sheet(slip: &ReturnSlip, lang: Lang) -> Sheet {
+pub(crate) fn sheet(slip: &ReturnSlip, lang: Lang) -> Sheet {
     let field = Block::field;
     let mut body = vec![
         Block::Title(title(lang).to_owned()),
@@ -113,141 +114,5 @@ fn sheet(slip: &ReturnSlip, lang: Lang) -> Sheet {
         sizes: vec![PageSize::A6, PageSize::A5],
         body,
         footer,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::MARGIN;
-    use super::super::pdf::Document;
-    use super::super::testing::*;
-    use super::*;
-
-    fn sample() -> ReturnSlip {
-        ReturnSlip {
-            ticket: "B-012".into(),
-            nik: Some("3313015508950001".into()),
-            full_name: Some("Sri Wahyuni".into()),
-            service: "Rekam baru".into(),
-            missing: vec![
-                "Fotokopi Kartu Keluarga".into(),
-                "Akta kelahiran atau ijazah terakhir".into(),
-            ],
-            reason: Some("Fotokopi KK tidak terbaca".into()),
-            date: NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
-            kecamatan_name: "Karanganyar".into(),
-            station_id: "01".into(),
-        }
-    }
-
-    /// Renders the slip, checks the PDF is that page and everything is inside the margins;
-    /// returns the paper size used.
-    fn checked_size(slip: &ReturnSlip, lang: Lang) -> PageSize {
-        let page = sheet(slip, lang).render();
-        let mut doc = Document::new("x");
-        doc.push(page.clone());
-        let pdf = return_slip_pdf(slip, lang);
-        check_structure(&pdf);
-        assert_eq!(content_streams(&pdf), content_streams(&doc.to_bytes()));
-        let size = page.size();
-        let ink = page.ink_bounds().expect("drawn");
-        let slack = 0.01;
-        assert!(
-            ink.x >= MARGIN - slack && ink.y >= MARGIN - slack,
-            "{ink:?}"
-        );
-        assert!(ink.right() <= size.width() - MARGIN + slack, "{ink:?}");
-        assert!(ink.bottom() <= size.height() - MARGIN + slack, "{ink:?}");
-        size
-    }
-
-    #[test]
-    fn pdf_structure_is_valid() {
-        for lang in [Lang::Id, Lang::En] {
-            let pdf = return_slip_pdf(&sample(), lang);
-            check_structure(&pdf);
-            external_checks(&pdf, &format!("slip-{lang:?}.pdf"));
-        }
-    }
-
-    #[test]
-    fn content_lists_what_is_missing() {
-        let pdf = return_slip_pdf(&sample(), Lang::Id);
-        let text = shown_strings(&content_streams(&pdf)[0]).join("\n");
-        for expected in [
-            "TANDA PENGEMBALIAN BERKAS",
-            "Kecamatan Karanganyar, stasiun 01",
-            "21-11-2026",
-            "B-012",
-            "3313015508950001",
-            "Sri Wahyuni",
-            "Rekam baru",
-            "Persyaratan yang belum lengkap:",
-            "1.",
-            "Fotokopi Kartu Keluarga",
-            "2.",
-            "Akta kelahiran atau ijazah terakhir",
-            "Keterangan:",
-            "Fotokopi KK tidak terbaca",
-            "Lengkapi persyaratan di atas lalu datang kembali.",
-        ] {
-            assert!(
-                text.contains(expected),
-                "{expected:?} missing from:\n{text}"
-            );
-        }
-
-        let mut s = sample();
-        s.nik = None;
-        s.full_name = None;
-        s.reason = None;
-        let pdf = return_slip_pdf(&s, Lang::En);
-        let text = shown_strings(&content_streams(&pdf)[0]).join("\n");
-        for expected in [
-            "FILE RETURNED",
-            "station 01",
-            "Queue ticket",
-            "Requirements still missing:",
-            "Complete the requirements above, then come back.",
-        ] {
-            assert!(
-                text.contains(expected),
-                "{expected:?} missing from:\n{text}"
-            );
-        }
-        assert!(!text.contains("NIK") && !text.contains("Name") && !text.contains("Note:"));
-    }
-
-    #[test]
-    fn long_lists_fit_on_a6_then_a5() {
-        assert_eq!(checked_size(&sample(), Lang::Id), PageSize::A6);
-        let mut s = sample();
-        s.full_name = Some("X".repeat(150));
-        // 30 items of two lines each: too much for A6 even at the smallest scale.
-        s.missing = (1..=30)
-            .map(|i| {
-                format!(
-                    "Persyaratan nomor {i} yang cukup panjang sehingga harus dibungkus ke baris \
-                     berikutnya, dengan keterangan tambahan"
-                )
-            })
-            .collect();
-        assert_eq!(checked_size(&s, Lang::Id), PageSize::A5);
-        let text = shown_strings(&content_streams(&return_slip_pdf(&s, Lang::Id))[0]).join("\n");
-        assert!(text.contains("30."), "every item numbered");
-        s.missing = (1..=200).map(|i| format!("Persyaratan {i}")).collect();
-        assert_eq!(
-            checked_size(&s, Lang::Id),
-            PageSize::A5,
-            "cut short, never overflowing"
-        );
-        let text = shown_strings(&content_streams(&return_slip_pdf(&s, Lang::Id))[0]).join("\n");
-        assert!(text.contains('\u{2026}'), "an ellipsis marks the cut");
-        assert!(text.contains("Lengkapi persyaratan"), "footer kept");
-    }
-
-    #[test]
-    fn file_name_is_plain() {
-        assert_eq!(sample().file_name(), "pengembalian-20261121-B-012.pdf");
     }
 }

@@ -8,21 +8,18 @@
 //! The whole document is paginated first, so the page count is known when the footers are drawn.
 
 mod draw;
-mod text;
 
 use anyhow::Context as _;
 use chrono::{Datelike as _, NaiveDateTime, Timelike as _};
 use krilla::Document;
 use krilla::metadata::{DateTime, Metadata};
 use krilla::page::PageSettings;
-use krilla::text::Font;
 
 use crate::lang::Lang;
+pub(crate) use crate::typeset::Shaper;
+use crate::typeset::{self, Face, MM};
 use draw::Pen;
-use text::FONT;
-pub(crate) use text::Shaper;
 
-const MM: f32 = 72.0 / 25.4;
 /// A4, in points.
 const A4_SHORT: f32 = 210.0 * MM;
 const A4_LONG: f32 = 297.0 * MM;
@@ -34,8 +31,6 @@ const TITLE_SIZE: f32 = 15.0;
 const FACT_SIZE: f32 = 9.0;
 const HEADING_SIZE: f32 = 10.5;
 const SMALL_SIZE: f32 = 7.5;
-/// Line height as a multiple of the font size.
-const LEADING: f32 = 1.25;
 const PAD_X: f32 = 3.0;
 const PAD_Y: f32 = 2.5;
 /// Space between the title block or a section and what follows.
@@ -156,13 +151,13 @@ pub(crate) struct Report {
 
 /// Lays out and draws `report`: the bytes of the PDF.
 pub(crate) fn render(report: &Report) -> anyhow::Result<Vec<u8>> {
-    let shaper = Shaper::new()?;
-    let font = Font::new(FONT.into(), 0).context("the report font cannot be read")?;
+    let face = Face::new(typeset::REGULAR)?;
+    let shaper = &face.shaper;
     let geometry = Geometry::new(report.orientation);
     let sections: Vec<LaidSection> = report
         .sections
         .iter()
-        .map(|s| LaidSection::new(s, &shaper, report.body_size, geometry.text_width()))
+        .map(|s| LaidSection::new(s, shaper, report.body_size, geometry.text_width()))
         .collect();
     let pages = paginate(report, &sections, &geometry);
 
@@ -176,8 +171,7 @@ pub(crate) fn render(report: &Report) -> anyhow::Result<Vec<u8>> {
         let mut surface = page.surface();
         let mut pen = Pen {
             surface: &mut surface,
-            font: &font,
-            shaper: &shaper,
+            face: &face,
         };
         if index == 0 {
             pen.title_block(report, &geometry);

@@ -474,7 +474,7 @@ fn long_names_are_wrapped_then_cut_with_an_ellipsis() {
 
 #[test]
 fn wrapped_and_cut_text_always_fits_its_width() {
-    let m = Shaper::new().expect("font");
+    let m = Shaper::new(crate::typeset::REGULAR).expect("font");
     let size = 8.0;
     assert!(m.width("Pemohon", size) > 0.0);
     assert!(m.width("WWWW", size) > m.width("iiii", size));

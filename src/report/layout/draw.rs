@@ -2,14 +2,10 @@
 //! the footer.
 
 use krilla::color::rgb;
-use krilla::geom::{Path, PathBuilder, Point, Rect};
-use krilla::num::NormalizedF32;
-use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
-use krilla::text::Font;
 
-use super::text::Shaper;
 use super::*;
+use crate::typeset::{self, Face};
 
 fn black() -> rgb::Color {
     rgb::Color::black()
@@ -17,12 +13,6 @@ fn black() -> rgb::Color {
 
 fn grey(level: u8) -> rgb::Color {
     rgb::Color::new(level, level, level)
-}
-
-fn rect(x: f32, y: f32, w: f32, h: f32) -> Option<Path> {
-    let mut builder = PathBuilder::new();
-    builder.push_rect(Rect::from_xywh(x, y, w, h)?);
-    builder.finish()
 }
 
 /// How a line of text is set.
@@ -66,50 +56,28 @@ impl Slot {
 /// Draws on one page.
 pub(super) struct Pen<'a, 'b> {
     pub(super) surface: &'a mut Surface<'b>,
-    pub(super) font: &'a Font,
-    pub(super) shaper: &'a Shaper,
+    pub(super) face: &'a Face,
 }
 
 impl Pen<'_, '_> {
-    fn fill_with(&mut self, color: rgb::Color) {
-        self.surface.set_stroke(None);
-        self.surface.set_fill(Some(Fill {
-            paint: color.into(),
-            opacity: NormalizedF32::ONE,
-            rule: Default::default(),
-        }));
-    }
-
-    fn stroke_with(&mut self, color: rgb::Color, width: f32) {
-        self.surface.set_fill(None);
-        self.surface.set_stroke(Some(Stroke {
-            paint: color.into(),
-            width,
-            ..Default::default()
-        }));
-    }
-
     /// One line of text in `slot`, cut with an ellipsis if it is too wide, aligned in it.
     fn line(&mut self, slot: Slot, text: &str, style: Style) {
-        let text = self.shaper.ellipsize(text, style.size, slot.width);
-        if text.is_empty() {
-            return;
-        }
-        let shaped = self.shaper.shape(&text);
-        let width = shaped.width * style.size;
+        let shaper = &self.face.shaper;
+        let text = shaper.ellipsize(text, style.size, slot.width);
+        let width = shaper.width(&text, style.size);
         let x = match style.align {
             Align::Left => slot.x,
             Align::Center => slot.x + (slot.width - width) / 2.0,
             Align::Right => slot.x + slot.width - width,
         };
-        self.fill_with(style.color);
-        self.surface.draw_glyphs(
-            Point::from_xy(x, self.shaper.baseline(slot.top, style.size)),
-            &shaped.glyphs,
-            self.font.clone(),
-            &text,
+        let baseline = shaper.baseline(slot.top, style.size);
+        typeset::text(
+            self.surface,
+            self.face,
+            (x, baseline),
             style.size,
-            false,
+            &text,
+            style.color,
         );
     }
 
@@ -126,27 +94,16 @@ impl Pen<'_, '_> {
     }
 
     fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: rgb::Color) {
-        if let Some(path) = rect(x, y, w, h) {
-            self.fill_with(color);
-            self.surface.draw_path(&path);
-        }
+        typeset::fill_rect(self.surface, [x, y, w, h], color);
     }
 
     fn stroke_rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
-        if let Some(path) = rect(x, y, w, h) {
-            self.stroke_with(grey(110), GRID_WIDTH);
-            self.surface.draw_path(&path);
-        }
+        typeset::stroke_rect(self.surface, [x, y, w, h], GRID_WIDTH, grey(110));
     }
 
     fn rule(&mut self, y: f32, geometry: &Geometry) {
-        let mut builder = PathBuilder::new();
-        builder.move_to(MARGIN, y);
-        builder.line_to(geometry.width - MARGIN, y);
-        if let Some(path) = builder.finish() {
-            self.stroke_with(grey(110), GRID_WIDTH);
-            self.surface.draw_path(&path);
-        }
+        let (a, b) = ((MARGIN, y), (geometry.width - MARGIN, y));
+        typeset::line(self.surface, a, b, GRID_WIDTH, grey(110));
     }
 
     pub(super) fn title_block(&mut self, report: &Report, geometry: &Geometry) {
@@ -156,7 +113,7 @@ impl Pen<'_, '_> {
         let label_width = report
             .facts
             .iter()
-            .map(|(label, _)| self.shaper.width(label, FACT_SIZE))
+            .map(|(label, _)| self.face.shaper.width(label, FACT_SIZE))
             .fold(0.0, f32::max)
             .min(width / 3.0)
             + 2.0 * PAD_X;
@@ -203,7 +160,7 @@ impl Pen<'_, '_> {
             Lang::En => format!("Page {page} of {total}"),
         };
         let style = Style::left(SMALL_SIZE, grey(70));
-        let number_width = self.shaper.width(&number, SMALL_SIZE);
+        let number_width = self.face.shaper.width(&number, SMALL_SIZE);
         let left = Slot {
             x: MARGIN,
             top,

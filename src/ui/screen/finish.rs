@@ -462,7 +462,7 @@ fn fields<'a>(proof: &Proof, tr: Tr) -> Column<'a, Message> {
 fn save(proof: Proof, dir: PathBuf, file_name: String, lang: crate::Lang) -> Task<Message> {
     Task::perform(
         off_thread("rekam-proof-pdf", move || {
-            let bytes = print::proof_pdf(&proof, lang);
+            let bytes = print::proof_pdf(&proof, lang).map_err(|e| e.localize(lang))?;
             print::save(&dir, &file_name, &bytes).map_err(|e| format!("{}: {e}", dir.display()))
         }),
         |r| Message::Saved(r.unwrap_or_else(|e| Err(e.text(crate::Lang::En)))),

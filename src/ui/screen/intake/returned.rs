@@ -78,7 +78,7 @@ impl State {
         let dir = ctx.paths.data_dir.join("slips");
         Action::Run(Task::perform(
             off_thread("rekam-slip", move || {
-                let pdf = return_slip_pdf(&slip, lang);
+                let pdf = return_slip_pdf(&slip, lang).map_err(Failure::new)?;
                 crate::print::save(&dir, &slip.file_name(), &pdf).map_err(|e| {
                     Failure::new(SlipNotSaved {
                         dir: dir.clone(),

@@ -1,4 +1,4 @@
-//! Text for the reports: shaped with rustybuzz the way krilla's own simple text shaping does,
+//! Text for the documents: shaped with rustybuzz the way krilla's own simple text shaping does,
 //! measured from the same glyphs that are drawn, wrapped to a width and cut with an ellipsis.
 
 use std::cell::RefCell;
@@ -11,13 +11,10 @@ use rustybuzz::{Direction, Face, Script, ShapePlan, UnicodeBuffer};
 
 use super::LEADING;
 
-/// The font of every report: Fira Sans, which iced already ships for the kiosk.
-pub(super) const FONT: &[u8] = iced_graphics::text::FIRA_SANS_REGULAR;
-
 const ELLIPSIS: &str = "…";
 
-/// Text shaping and measurement. Text is shaped here once and drawn from the same glyphs, so a
-/// measured width is the drawn width.
+/// Text shaping and measurement in one font. Text is shaped here once and drawn from the same
+/// glyphs, so a measured width is the drawn width.
 pub(crate) struct Shaper {
     face: Face<'static>,
     units_per_em: f32,
@@ -39,14 +36,15 @@ impl std::fmt::Debug for Shaper {
 }
 
 /// A line of text shaped: its glyphs, as krilla draws them, and its width per point of size.
-pub(super) struct Shaped {
-    pub(super) glyphs: Vec<KrillaGlyph>,
-    pub(super) width: f32,
+pub(crate) struct Shaped {
+    pub(crate) glyphs: Vec<KrillaGlyph>,
+    pub(crate) width: f32,
 }
 
 impl Shaper {
-    pub(crate) fn new() -> anyhow::Result<Shaper> {
-        let face = Face::from_slice(FONT, 0).context("the report font cannot be read")?;
+    /// A shaper for the font file `font` (one of [`super::REGULAR`], [`super::BOLD`]).
+    pub(crate) fn new(font: &'static [u8]) -> anyhow::Result<Shaper> {
+        let face = Face::from_slice(font, 0).context("the document font cannot be read")?;
         let units_per_em = face.units_per_em() as f32;
         let ascent = f32::from(face.ascender()) / units_per_em;
         let descent = -f32::from(face.descender()) / units_per_em;
@@ -61,7 +59,7 @@ impl Shaper {
     }
 
     /// `text` shaped in one line, from the cache if it was shaped before.
-    pub(super) fn shape(&self, text: &str) -> Rc<Shaped> {
+    pub(crate) fn shape(&self, text: &str) -> Rc<Shaped> {
         if let Some(shaped) = self.shaped.borrow().get(text) {
             return Rc::clone(shaped);
         }
@@ -239,13 +237,19 @@ impl Shaper {
         lines.into_iter().map(|(line, _)| line).collect()
     }
 
-    pub(super) fn line_height(size: f32) -> f32 {
+    pub(crate) fn line_height(size: f32) -> f32 {
         size * LEADING
     }
 
     /// The baseline of a line of text whose line box starts at `top`.
-    pub(super) fn baseline(&self, top: f32, size: f32) -> f32 {
+    pub(crate) fn baseline(&self, top: f32, size: f32) -> f32 {
         let glyphs = (self.ascent + self.descent) * size;
         top + (Self::line_height(size) - glyphs) / 2.0 + self.ascent * size
+    }
+
+    /// How far the font's glyphs reach above and below the baseline, per point of size.
+    #[cfg(test)]
+    pub(crate) fn extent(&self) -> (f32, f32) {
+        (self.ascent, self.descent)
     }
 }
