@@ -1,0 +1,77 @@
+//! Tests of `setup`.
+
+use super::*;
+use crate::lang::Lang;
+use crate::store::Paths;
+use crate::ui::screen::testing::{Fixture, settle, simulator};
+use iced_test::selector::id;
+
+/// A context on an empty data directory, as on first start.
+fn first_start(f: &mut Fixture) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    f.ctx.paths = Paths {
+        data_dir: dir.path().join("data"),
+        key_file: dir.path().join("station.key"),
+    };
+    f.ctx.db = None;
+    f.ctx.user = None;
+    dir
+}
+
+fn fill(state: &mut State, ctx: &Ctx, password: &str, confirm: &str) {
+    state.update(Message::Kecamatan("33-13-01".into()), ctx);
+    state.update(Message::Username("kasi".into()), ctx);
+    state.update(Message::FullName("Sri Wahyuni".into()), ctx);
+    state.update(Message::Password(password.into()), ctx);
+    state.update(Message::Confirm(confirm.into()), ctx);
+}
+
+#[test]
+fn setup_creates_the_station_and_its_key_or_says_what_is_wrong() {
+    let mut f = Fixture::new();
+    let _dir = first_start(&mut f);
+    let mut state = State::new(&f.ctx);
+    fill(&mut state, &f.ctx, "rahasia-123", "rahasia-124");
+    assert_eq!(state.kecamatan, "331301", "only digits are kept");
+    assert!(settle(&mut state, Message::Submit, &f.ctx, State::update).is_none());
+    let shown = state.error.as_ref().map(|e| e.text(Lang::Id));
+    assert_eq!(shown.as_deref(), Some("Kedua kata sandi tidak sama."));
+
+    fill(&mut state, &f.ctx, "pendek", "pendek");
+    assert!(settle(&mut state, Message::Submit, &f.ctx, State::update).is_none());
+    let shown = state
+        .error
+        .as_ref()
+        .map(|e| e.text(Lang::Id))
+        .unwrap_or_default();
+    assert!(shown.contains("minimal 8"), "{shown}");
+    assert!(
+        !Store::exists(&f.ctx.paths),
+        "nothing written for refused input"
+    );
+
+    fill(&mut state, &f.ctx, "rahasia-123", "rahasia-123");
+    assert!(matches!(
+        settle(&mut state, Message::Submit, &f.ctx, State::update),
+        Some(Nav::SetUp)
+    ));
+    assert!(Store::exists(&f.ctx.paths));
+    assert!(f.ctx.paths.key_file.exists(), "the data key was created");
+}
+
+#[test]
+fn the_view_shows_the_kecamatan_found_and_the_key_file() {
+    let mut f = Fixture::new();
+    let _dir = first_start(&mut f);
+    let mut state = State::new(&f.ctx);
+    state.update(Message::Kecamatan("331301".into()), &f.ctx);
+    let mut ui = simulator(state.view(&f.ctx));
+    assert!(ui.find("Penyiapan stasiun perekaman").is_ok());
+    assert!(ui.find("Kecamatan Jatipuro, Kab. Karanganyar").is_ok());
+    ui.click(id("setup-username")).expect("username field");
+    let _ = ui.typewrite("kasi");
+    ui.click("Siapkan stasiun [Enter]").expect("submit button");
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert!(matches!(messages.first(), Some(Message::Username(u)) if u == "k"));
+    assert!(matches!(messages.last(), Some(Message::Submit)));
+}
