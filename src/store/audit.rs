@@ -3,6 +3,8 @@
 //! Triggers in schema.sql refuse UPDATE and DELETE; the chain catches what goes around them.
 
 use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::cached;
 use sha2::{Digest, Sha256};
 
 /// One audit entry to append.
@@ -53,13 +55,13 @@ pub fn row_hash(prev: &[u8], f: &Fields<'_>) -> [u8; 32] {
 /// Appends `entry` in the caller's transaction, so it commits or rolls back with the change it
 /// describes. Returns the new row's sequence number.
 pub fn append(tx: &Transaction<'_>, at: &str, entry: &Entry<'_>) -> rusqlite::Result<i64> {
-    let last: Option<(i64, Vec<u8>)> = tx
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let last: Option<(i64, Vec<u8>)> = cached::query_row(
+        tx,
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
     let (seq, prev) = last.map_or((1, vec![0u8; 32]), |(s, h)| (s + 1, h));
     let detail = entry.detail.to_string();
     let fields = Fields {
@@ -72,7 +74,7 @@ pub fn append(tx: &Transaction<'_>, at: &str, entry: &Entry<'_>) -> rusqlite::Re
         detail: &detail,
     };
     let hash = row_hash(&prev, &fields);
-    tx.execute(
+    cached::execute(tx,
         "INSERT INTO audit_log (seq, at, actor_id, action, entity, entity_id, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![seq, at, entry.actor_id, entry.action, entry.entity, entry.entity_id, detail, prev, &hash[..]],

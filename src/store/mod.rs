@@ -149,6 +149,8 @@ fn open_connection(db: &Path, create: bool) -> Result<Connection, StoreError> {
     let mut conn = Connection::open_with_flags(db, flags).map_err(sql)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(sql)?;
+    // Room for every statement of the write paths (`cached`), so none is parsed twice.
+    conn.set_prepared_statement_cache_capacity(64);
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(sql)?;
@@ -553,5 +555,29 @@ impl crate::lang::Localize for SetupOrStoreError {
             SetupOrStoreError::User(e) => e.localize(lang),
             SetupOrStoreError::Store(e) => e.localize(lang),
         }
+    }
+}
+
+/// Statements through the connection's statement cache: each SQL text is parsed once per
+/// connection and reused by every later write (the capture path runs the same few statements for
+/// every attempt).
+pub(crate) mod cached {
+    use rusqlite::{Connection, Params, Row};
+
+    pub(crate) fn execute(
+        conn: &Connection,
+        sql: &str,
+        params: impl Params,
+    ) -> rusqlite::Result<usize> {
+        conn.prepare_cached(sql)?.execute(params)
+    }
+
+    pub(crate) fn query_row<T>(
+        conn: &Connection,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        conn.prepare_cached(sql)?.query_row(params, f)
     }
 }

@@ -5,12 +5,12 @@
 use rusqlite::{Transaction, params};
 use serde_json::json;
 
-use super::engine::{current_step, reason, transition};
+use super::engine::{current_step, first_incomplete, missing_positions, reason, transition};
 use super::{
-    Action, CAPTURE_ORDER, CaptureContent, CaptureInput, Encoding, ExceptionKind, Modality, Step,
-    WorkflowError,
+    Action, CaptureContent, CaptureInput, Encoding, ExceptionKind, Modality, Step, WorkflowError,
 };
 use crate::capture::session::Attempt;
+use crate::store::cached;
 use crate::store::{Store, StoreError, User, WriteCtx, audit};
 
 /// The current capture of one position, without its bytes.
@@ -24,38 +24,6 @@ pub struct CaptureSummary {
     pub format: Option<Encoding>,
     pub exception: Option<ExceptionKind>,
     pub exception_reason: Option<String>,
-}
-
-/// The positions of `modality` that have no current capture.
-pub(super) fn missing_positions(
-    tx: &rusqlite::Connection,
-    request: i64,
-    modality: Modality,
-) -> rusqlite::Result<Vec<(Modality, u8)>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT position FROM captures WHERE request_id = ?1 AND modality = ?2 AND superseded_at IS NULL",
-    )?;
-    let have: Vec<u8> = stmt
-        .query_map(params![request, modality], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(modality
-        .positions()
-        .iter()
-        .filter(|p| !have.contains(p))
-        .map(|p| (modality, *p))
-        .collect())
-}
-
-pub(super) fn first_incomplete(
-    tx: &rusqlite::Connection,
-    request: i64,
-) -> rusqlite::Result<Option<Modality>> {
-    for m in CAPTURE_ORDER {
-        if !missing_positions(tx, request, m)?.is_empty() {
-            return Ok(Some(m));
-        }
-    }
-    Ok(None)
 }
 
 /// The associated data that binds a sealed blob to its capture row.
@@ -96,7 +64,8 @@ fn supersede_current(
     modality: Modality,
     position: u8,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    cached::execute(
+        tx,
         "UPDATE captures SET superseded_at = ?4
          WHERE request_id = ?1 AND modality = ?2 AND position = ?3 AND superseded_at IS NULL",
         params![request, modality, position, ctx.now],
@@ -124,8 +93,7 @@ fn insert_capture(
         return Err(WorkflowError::WrongStepForCapture { step, modality });
     }
     let sql = |e| ctx.sql(e);
-    let attempt: u32 = tx
-        .query_row(
+    let attempt: u32 = cached::query_row(tx,
             "SELECT COALESCE(MAX(attempt), 0) + 1 FROM captures WHERE request_id = ?1 AND modality = ?2 AND position = ?3",
             params![request, modality, position],
             |r| r.get(0),
@@ -152,7 +120,7 @@ fn insert_capture(
             (None, None, None, None, Some(*kind), Some(r.trim()), 0)
         }
     };
-    tx.execute(
+    cached::execute(tx,
         "INSERT INTO captures (request_id, modality, position, attempt, quality, format, width, height,
              exception, exception_reason, captured_by, captured_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -165,7 +133,8 @@ fn insert_capture(
             &blob_aad(capture, request, modality, position, attempt),
             bytes,
         );
-        tx.execute(
+        cached::execute(
+            tx,
             "INSERT INTO capture_blobs (capture_id, nonce, ciphertext) VALUES (?1, ?2, ?3)",
             params![capture, &nonce[..], ciphertext],
         )

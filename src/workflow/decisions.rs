@@ -8,6 +8,7 @@ use serde_json::json;
 use super::Modality;
 use crate::capture::policy::{Decision, Outcome};
 use crate::capture::quality::Finding;
+use crate::store::cached;
 use crate::store::{Store, StoreError, User, WriteCtx, audit};
 
 /// A decision as stored.
@@ -39,7 +40,8 @@ pub(super) fn insert(
     let best = decision.best.as_ref();
     // Findings hold only strings, booleans and finite numbers: this cannot fail.
     let findings = best.map(|b| serde_json::to_string(&b.findings).unwrap_or_else(|_| "[]".into()));
-    tx.execute(
+    cached::execute(
+        tx,
         "INSERT INTO capture_decisions (request_id, modality, position, attempt, outcome, \
          frames, score, acceptable, findings, decided_by, decided_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",

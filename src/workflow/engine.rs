@@ -5,12 +5,12 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::json;
 
-use super::capture::missing_positions;
-use super::{Action, CAPTURE_ORDER, Step, WorkflowError};
+use super::{Action, CAPTURE_ORDER, Modality, Step, WorkflowError};
 use crate::domain::applicant::{self, Biodata};
 use crate::domain::nik::{self, NumberWarning};
 use crate::domain::queue::RegisterNumber;
 use crate::domain::service::{self, Check, Requirement, ServiceType};
+use crate::store::cached;
 use crate::store::{Store, StoreError, User, WriteCtx, audit, users};
 
 /// The outcome of the requirement check.
@@ -32,9 +32,12 @@ pub(super) fn current_step(
     ctx: &WriteCtx<'_>,
     request: i64,
 ) -> Result<Step, WorkflowError> {
-    tx.query_row("SELECT step FROM requests WHERE id = ?1", [request], |r| {
-        r.get(0)
-    })
+    cached::query_row(
+        tx,
+        "SELECT step FROM requests WHERE id = ?1",
+        [request],
+        |r| r.get(0),
+    )
     .optional()
     .map_err(|e| ctx.sql(e))?
     .ok_or(WorkflowError::NoSuchRequest(request))
@@ -58,19 +61,21 @@ pub(super) fn transition(
     let from = current_step(tx, ctx, request)?;
     let to = from.after(action)?;
     let sql = |e| ctx.sql(e);
-    tx.execute(
+    cached::execute(
+        tx,
         "UPDATE requests SET step = ?2, updated_at = ?3 WHERE id = ?1",
         params![request, to, ctx.now],
     )
     .map_err(sql)?;
-    tx.execute(
+    cached::execute(
+        tx,
         "UPDATE step_events SET ended_at = ?2 WHERE request_id = ?1 AND ended_at IS NULL",
         params![request, ctx.now],
     )
     .map_err(sql)?;
     // A final step is an instant: it starts and ends at once, so no event stays open.
     let ended = to.is_final().then_some(ctx.now.as_str());
-    tx.execute(
+    cached::execute(tx,
         "INSERT INTO step_events (request_id, step, started_at, ended_at, actor_id) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![request, to, ctx.now, ended, actor.id],
     )
@@ -83,7 +88,7 @@ pub(super) fn transition(
         _ => None,
     };
     if let Some(status) = ticket_status {
-        tx.execute(
+        cached::execute(tx,
             "UPDATE queue_tickets SET status = ?2, closed_at = ?3 WHERE id = (SELECT ticket_id FROM requests WHERE id = ?1)",
             params![request, status, ctx.now],
         )
@@ -120,7 +125,7 @@ fn upsert_applicant(
     ctx: &WriteCtx<'_>,
     b: &Biodata,
 ) -> Result<i64, StoreError> {
-    tx.query_row(
+    cached::query_row(tx,
         "INSERT INTO applicants (nik, kk_number, full_name, birth_place, birth_date, sex, blood_type, address, rt, rw,
              village, address_region, religion, marital_status, occupation, nationality, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
@@ -149,15 +154,15 @@ fn applicant_of(
         Option<ServiceType>,
         Option<String>,
         Option<applicant::MaritalStatus>,
-    )> = tx
-        .query_row(
-            "SELECT r.service_type, a.birth_date, a.marital_status FROM requests r
+    )> = cached::query_row(
+        tx,
+        "SELECT r.service_type, a.birth_date, a.marital_status FROM requests r
              LEFT JOIN applicants a ON a.id = r.applicant_id WHERE r.id = ?1",
-            [request],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()
-        .map_err(|e| ctx.sql(e))?;
+        [request],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+    .map_err(|e| ctx.sql(e))?;
     match row {
         None => Err(WorkflowError::NoSuchRequest(request)),
         Some((Some(s), Some(born), Some(m))) => {
@@ -175,8 +180,7 @@ impl Store {
     pub fn call_ticket(&mut self, operator: &User, ticket: i64) -> Result<i64, WorkflowError> {
         self.check_disk_floor()?;
         self.write(|tx, ctx| {
-            let row: Option<(String, String, u32, String)> = tx
-                .query_row(
+            let row: Option<(String, String, u32, String)> = cached::query_row(tx,
                     "SELECT status, prefix, number, service_day FROM queue_tickets WHERE id = ?1",
                     [ticket],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -188,16 +192,16 @@ impl Store {
             if status != "waiting" {
                 return Err(WorkflowError::TicketNotWaiting { code, status });
             }
-            tx.execute("UPDATE queue_tickets SET status = 'called', called_at = ?2 WHERE id = ?1", params![ticket, ctx.now])
+            cached::execute(tx, "UPDATE queue_tickets SET status = 'called', called_at = ?2 WHERE id = ?1", params![ticket, ctx.now])
                 .map_err(|e| ctx.sql(e))?;
-            tx.execute(
+            cached::execute(tx,
                 "INSERT INTO requests (ticket_id, service_day, step, operator_id, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
                 params![ticket, day, Step::TicketCalled, operator.id, ctx.now],
             )
             .map_err(|e| ctx.sql(e))?;
             let request = tx.last_insert_rowid();
-            tx.execute(
+            cached::execute(tx,
                 "INSERT INTO step_events (request_id, step, started_at, actor_id) VALUES (?1, ?2, ?3, ?4)",
                 params![request, Step::TicketCalled, ctx.now, operator.id],
             )
@@ -266,7 +270,8 @@ impl Store {
             let detail =
                 json!({ "nik": b.nik, "service_type": service_type, "warnings": warnings });
             transition(tx, ctx, request, operator, Action::ReceiveFile, detail)?;
-            tx.execute(
+            cached::execute(
+                tx,
                 "UPDATE requests SET applicant_id = ?2, service_type = ?3 WHERE id = ?1",
                 params![request, applicant, service_type],
             )
@@ -295,7 +300,7 @@ impl Store {
             let missing = evaluation.err().map(|i| i.missing).unwrap_or_default();
             let ineligible = applicant::eligibility(born, marital, ctx.today).err();
             for (req, finding) in findings {
-                tx.execute(
+                cached::execute(tx,
                     "INSERT INTO requirement_checks (request_id, requirement, finding, checked_by, checked_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (request_id, requirement) DO UPDATE SET finding = excluded.finding,
@@ -311,7 +316,7 @@ impl Store {
                 return Ok(CheckOutcome::Complete);
             }
             let why = if ineligible.is_some() { "ineligible" } else { "incomplete" };
-            tx.execute("UPDATE requests SET outcome_reason = ?2 WHERE id = ?1", params![request, why])
+            cached::execute(tx, "UPDATE requests SET outcome_reason = ?2 WHERE id = ?1", params![request, why])
                 .map_err(|e| ctx.sql(e))?;
             Ok(CheckOutcome::Returned { missing, ineligible })
         })
@@ -341,7 +346,8 @@ impl Store {
                 Action::Register,
                 json!({ "register_number": number.to_string() }),
             )?;
-            tx.execute(
+            cached::execute(
+                tx,
                 "UPDATE requests SET register_seq = ?2, register_number = ?3 WHERE id = ?1",
                 params![request, seq, number.to_string()],
             )
@@ -354,7 +360,8 @@ impl Store {
     pub fn verify(&mut self, supervisor: &User, request: i64) -> Result<(), WorkflowError> {
         self.write(|tx, ctx| {
             transition(tx, ctx, request, supervisor, Action::Verify, json!({}))?;
-            tx.execute(
+            cached::execute(
+                tx,
                 "UPDATE requests SET verified_by = ?2 WHERE id = ?1",
                 params![request, supervisor.id],
             )
@@ -367,7 +374,8 @@ impl Store {
     pub fn validate(&mut self, supervisor: &User, request: i64) -> Result<(), WorkflowError> {
         self.write(|tx, ctx| {
             transition(tx, ctx, request, supervisor, Action::Validate, json!({}))?;
-            tx.execute(
+            cached::execute(
+                tx,
                 "UPDATE requests SET validated_by = ?2 WHERE id = ?1",
                 params![request, supervisor.id],
             )
@@ -406,7 +414,8 @@ impl Store {
         let why = reason(why)?;
         self.write(|tx, ctx| {
             transition(tx, ctx, request, user, action, json!({ "reason": why }))?;
-            tx.execute(
+            cached::execute(
+                tx,
                 "UPDATE requests SET outcome_reason = ?2 WHERE id = ?1",
                 params![request, why],
             )
@@ -445,7 +454,8 @@ impl Store {
                 return Err(WorkflowError::CapturesIncomplete(missing));
             }
             transition(tx, ctx, request, operator, Action::ApproveReview, json!({}))?;
-            tx.execute(
+            cached::execute(
+                tx,
                 "UPDATE requests SET central_status = 'BIO_CAPTURED' WHERE id = ?1",
                 [request],
             )
@@ -467,4 +477,36 @@ impl Store {
             transition(tx, ctx, request, operator, Action::Archive, json!({})).map(drop)
         })
     }
+}
+
+/// The positions of `modality` that have no current capture.
+pub(super) fn missing_positions(
+    tx: &rusqlite::Connection,
+    request: i64,
+    modality: Modality,
+) -> rusqlite::Result<Vec<(Modality, u8)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT position FROM captures WHERE request_id = ?1 AND modality = ?2 AND superseded_at IS NULL",
+    )?;
+    let have: Vec<u8> = stmt
+        .query_map(params![request, modality], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(modality
+        .positions()
+        .iter()
+        .filter(|p| !have.contains(p))
+        .map(|p| (modality, *p))
+        .collect())
+}
+
+pub(super) fn first_incomplete(
+    tx: &rusqlite::Connection,
+    request: i64,
+) -> rusqlite::Result<Option<Modality>> {
+    for m in CAPTURE_ORDER {
+        if !missing_positions(tx, request, m)?.is_empty() {
+            return Ok(Some(m));
+        }
+    }
+    Ok(None)
 }

@@ -611,3 +611,14 @@ pub(crate) fn window(
         w,
     ))
 }
+
+impl Net {
+    /// Builds the execution plan of the model's graph.
+    pub fn from_onnx(model: &pb::ModelProto) -> Result<Net, NetError> {
+        let graph = model
+            .graph
+            .as_ref()
+            .ok_or_else(|| NetError("the model has no graph".into()))?;
+        Builder::new(graph)?.build(graph)
+    }
+}

@@ -233,28 +233,31 @@ pub(crate) fn product(
     Ok(())
 }
 
-pub(crate) fn max_pool(input: &[V], i: &Act, win: Window, o: &Act, out: &mut [V]) {
-    let lanes = i.lanes();
-    for oy in 0..o.h {
-        let (y0, ky0, ky1) = Window::span(oy, win.sh, win.top, win.kh, i.h);
-        for ox in 0..o.w {
-            let (x0, kx0, kx1) = Window::span(ox, win.sw, win.left, win.kw, i.w);
-            let p = oy * o.w + ox;
-            for (b, o) in out[p * lanes..(p + 1) * lanes].iter_mut().enumerate() {
-                let mut m = [f32::NEG_INFINITY; LANES];
-                for ky in ky0..ky1 {
-                    let row = (y0 + ky as isize) as usize * i.w;
-                    for kx in kx0..kx1 {
-                        let x = (x0 + kx as isize) as usize;
-                        let v = &input[(row + x) * lanes + b];
-                        let mut j = 0;
-                        while j < LANES {
-                            m[j] = m[j].max(v[j]);
-                            j += 1;
+impl Window {
+    pub(crate) fn max_pool(self, input: &[V], i: &Act, o: &Act, out: &mut [V]) {
+        let win = self;
+        let lanes = i.lanes();
+        for oy in 0..o.h {
+            let (y0, ky0, ky1) = Window::span(oy, win.sh, win.top, win.kh, i.h);
+            for ox in 0..o.w {
+                let (x0, kx0, kx1) = Window::span(ox, win.sw, win.left, win.kw, i.w);
+                let p = oy * o.w + ox;
+                for (b, o) in out[p * lanes..(p + 1) * lanes].iter_mut().enumerate() {
+                    let mut m = [f32::NEG_INFINITY; LANES];
+                    for ky in ky0..ky1 {
+                        let row = (y0 + ky as isize) as usize * i.w;
+                        for kx in kx0..kx1 {
+                            let x = (x0 + kx as isize) as usize;
+                            let v = &input[(row + x) * lanes + b];
+                            let mut j = 0;
+                            while j < LANES {
+                                m[j] = m[j].max(v[j]);
+                                j += 1;
+                            }
                         }
                     }
+                    *o = m;
                 }
-                *o = m;
             }
         }
     }

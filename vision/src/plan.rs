@@ -3,9 +3,6 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use crate::graph::Builder;
-use crate::kernels::max_pool;
-use crate::pb;
 use crate::{LANES, NetError, Output, V, blocks, blocks_mut, fail};
 
 /// A loaded network: the steps to run, the buffers they use, and spare buffers of earlier runs.
@@ -238,7 +235,7 @@ impl Step {
                     conv.run(get(&conv.input), res, temp, out)
                 }
                 Step::MaxPool(i, win, _) => {
-                    max_pool(blocks(get(i)), i, *win, o, out);
+                    win.max_pool(blocks(get(i)), i, o, out);
                     Ok(())
                 }
                 Step::Add(a, b, _) => {
@@ -277,15 +274,6 @@ impl Step {
 }
 
 impl Net {
-    /// Builds the execution plan of the model's graph.
-    pub fn from_onnx(model: &pb::ModelProto) -> Result<Net, NetError> {
-        let graph = model
-            .graph
-            .as_ref()
-            .ok_or_else(|| NetError("the model has no graph".into()))?;
-        Builder::new(graph)?.build(graph)
-    }
-
     /// The input's shape (`[1, height, width, channels]`, row-major).
     pub fn input_shape(&self) -> &[usize] {
         &self.input_shape
