@@ -222,11 +222,6 @@ impl<G: Gate> Session<G> {
         self.policy.attempt()
     }
 
-    /// Time left in the current attempt.
-    pub fn remaining(&self, now: Instant) -> Duration {
-        self.policy.remaining(now)
-    }
-
     pub fn automatic(&self) -> bool {
         self.automatic
     }
@@ -368,12 +363,6 @@ impl<G: Gate> Session<G> {
         };
         self.taken = Some(taken.clone());
         Some(taken)
-    }
-
-    /// The operator keeps what was taken after all (a refused store, tried again), or keeps the
-    /// taken sample by hand when the policy only suggested it.
-    pub fn keep(&mut self, taken: Taken<G::Sample>) {
-        self.taken = Some(taken);
     }
 
     /// Retake: what was taken is dropped and the attempts start again from the first. The
