@@ -1,4 +1,4 @@
--- Rekam station database, schema version 3.
+-- Rekam station database, schema version 4.
 --
 -- This file is the whole database structure of the current version. Databases get there through
 -- the migrations in src/store/migrations/ (0001.sql is version 1 as it shipped, 0002.sql and later
@@ -20,6 +20,35 @@ CREATE TABLE station (
     -- Identifies the data key (see docs/storage.md): opening with another key file is refused.
     data_key_id     TEXT NOT NULL,
     created_at      TEXT NOT NULL
+) STRICT;
+
+-- The station's mode, fixed at setup: a production station never uses a simulator; a training
+-- station may, and marks everything it makes. Stations set up before version 4 become training
+-- stations (they were made when the simulator was allowed everywhere).
+CREATE TABLE station_mode (
+    id              INTEGER PRIMARY KEY CHECK (id = 1) REFERENCES station (id),
+    mode            TEXT NOT NULL CHECK (mode IN ('production', 'training')),
+    set_at          TEXT NOT NULL
+) STRICT;
+
+CREATE TRIGGER station_mode_no_update BEFORE UPDATE ON station_mode
+BEGIN
+    SELECT RAISE(ABORT, 'the station mode is fixed at setup');
+END;
+
+CREATE TRIGGER station_mode_no_delete BEFORE DELETE ON station_mode
+BEGIN
+    SELECT RAISE(ABORT, 'the station mode is fixed at setup');
+END;
+
+-- The device settings file as Rekam last wrote it or a supervisor acknowledged it: a file that
+-- differs at start was changed outside Rekam (audited, and shown to the supervisor).
+CREATE TABLE device_settings (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    sha256          TEXT NOT NULL CHECK (length(sha256) = 64),
+    body            TEXT NOT NULL,
+    saved_by        INTEGER REFERENCES users (id),
+    saved_at        TEXT NOT NULL
 ) STRICT;
 
 CREATE TABLE users (
@@ -118,6 +147,8 @@ CREATE TABLE requirement_checks (
     PRIMARY KEY (request_id, requirement)
 ) STRICT, WITHOUT ROWID;
 
+-- captures.device (version 4, added by ALTER TABLE, hence on the line of superseded_at): where the
+-- data came from, JSON {backend, model, serial?, firmware?}; NULL for exceptions and older captures.
 -- Every attempt of every capture. The current one per (request, modality, position) has
 -- superseded_at NULL; a retake supersedes it, and an earlier attempt can be selected back.
 CREATE TABLE captures (
@@ -136,7 +167,7 @@ CREATE TABLE captures (
     exception_reason TEXT,
     captured_by     INTEGER NOT NULL REFERENCES users (id),
     captured_at     TEXT NOT NULL,
-    superseded_at   TEXT,
+    superseded_at   TEXT, device TEXT CHECK (device IS NULL OR json_valid(device)),
     -- Exactly one of: data (format set) or an exception with its reason.
     CHECK ((exception IS NULL) = (format IS NOT NULL)),
     CHECK ((exception IS NULL) = (exception_reason IS NULL)),

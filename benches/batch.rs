@@ -64,7 +64,9 @@ fn record_day(store: &mut Store, sup: &User, n: u32) {
             Modality::Signature,
         ] {
             let step: Vec<CaptureInput> = all.iter().filter(|c| c.modality == m).cloned().collect();
-            let attempt = Attempt::of(r, m, step).finishing();
+            let attempt = Attempt::of(r, m, step)
+                .from_device(rekam::domain::Provenance::simulator("bench"))
+                .finishing();
             store.record_attempt(sup, &attempt).expect("captures");
         }
         store.approve_review(sup, r).expect("recorded");

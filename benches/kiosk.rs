@@ -34,6 +34,7 @@ fn station(dir: &Path) -> Paths {
         &StationSetup {
             kecamatan_code: "331301".into(),
             station_id: "01".into(),
+            mode: rekam::domain::StationMode::Training,
             supervisor: NewUser {
                 username: "kasi".into(),
                 full_name: "Sri Wahyuni".into(),

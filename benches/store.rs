@@ -70,6 +70,7 @@ fn attempts(request: i64) -> Vec<Attempt> {
             captures,
             decisions: vec![(positions[0], decision)],
             finish,
+            device: Some(rekam::domain::Provenance::simulator("bench")),
         }
     };
     vec![

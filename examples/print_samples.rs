@@ -29,6 +29,7 @@ fn main() -> anyhow::Result<()> {
         operator: "Budi Santoso".into(),
         ticket: "A-007".into(),
         exceptions: vec![],
+        training: false,
     };
     let long = Proof {
         full_name: "RADEN AYU SITI NURHALIZA KUSUMAWARDHANI PUSPITASARI NINGRUM".into(),
@@ -52,6 +53,7 @@ fn main() -> anyhow::Result<()> {
         date: NaiveDate::from_ymd_opt(2026, 11, 21).ok_or_else(|| anyhow::anyhow!("date"))?,
         kecamatan_name: "Karanganyar".into(),
         station_id: "01".into(),
+        training: false,
     };
     std::fs::write(out.join("proof.pdf"), proof_pdf(&proof, Lang::Id)?)?;
     std::fs::write(out.join("proof-en.pdf"), proof_pdf(&proof, Lang::En)?)?;

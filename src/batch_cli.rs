@@ -198,6 +198,8 @@ pub fn verify(
                 "records": v.header.as_ref().map(|h| h.record_count),
                 "records_checked": v.records_checked,
                 "parts_checked": v.parts_checked,
+                "station_mode": v.header.as_ref().map(|h| h.station_mode),
+                "simulated_records": v.simulated_records,
                 "problems": problems,
             }))?
         );
@@ -252,6 +254,25 @@ pub fn verify(
                     "Content not decrypted (no --identity): only the signature and hashes were checked."
                 )
             );
+        }
+        if v.training() {
+            println!(
+                "{}",
+                lang.pick(
+                    "PERHATIAN: batch dari STASIUN LATIHAN; isinya bukan perekaman KTP-el yang sah.",
+                    "NOTE: a batch from a TRAINING STATION; its content is not a valid KTP-el recording."
+                )
+            );
+            if !v.simulated_records.is_empty() {
+                println!(
+                    "{}: {}",
+                    lang.pick(
+                        "Rekaman dengan hasil simulator",
+                        "Records with simulator captures"
+                    ),
+                    v.simulated_records.join(", ")
+                );
+            }
         }
         for p in &v.problems {
             println!("  ✗ {}", p.localize(lang));

@@ -19,8 +19,8 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use rekam::domain::Sex;
 use rekam::domain::nik::{self, Described, NumberKind, Report};
+use rekam::domain::{Sex, StationMode};
 use rekam::store::{self, NewUser, Paths, Role, StationSetup, Store, SystemClock};
 use rekam::{Lang, Localize};
 
@@ -86,6 +86,11 @@ enum Command {
         /// The first supervisor's NIP, if any.
         #[arg(long)]
         nip: Option<String>,
+        /// production (real applicants, real devices only, never a simulator) or training
+        /// (simulators and sample data; everything it makes is marked). Fixed for the station's
+        /// life: changing it takes a new station.
+        #[arg(long)]
+        mode: StationMode,
     },
     /// Check and decode a NIK. Exit status 0 when valid (warnings allowed), 2 when invalid.
     Nik {
@@ -267,6 +272,8 @@ fn main() -> ExitCode {
                 s.localize(lang)
             } else if let Some(s) = e.downcast_ref::<store::SetupOrStoreError>() {
                 s.localize(lang)
+            } else if let Some(s) = e.downcast_ref::<rekam::simulate::RefusedOnProduction>() {
+                s.localize(lang)
             } else {
                 format!("{e:#}")
             };
@@ -348,11 +355,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             supervisor,
             name,
             nip,
+            mode,
         } => {
             let password = read_new_password(lang)?;
             let setup = StationSetup {
                 kecamatan_code: kecamatan,
                 station_id: station,
+                mode,
                 supervisor: NewUser {
                     username: supervisor,
                     full_name: name,
@@ -364,12 +373,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::setup(&paths, &setup, Arc::new(SystemClock))?;
             let s = store.station();
             println!(
-                "{} {} ({}) / {} {}",
+                "{} {} ({}) / {} {} ({} {})",
                 lang.pick("Stasiun disiapkan:", "Station set up:"),
                 s.kecamatan_name,
                 s.kecamatan_code,
                 lang.pick("stasiun", "station"),
-                s.station_id
+                s.station_id,
+                lang.pick("mode", "mode"),
+                s.mode.localize(lang)
             );
             println!(
                 "{} {}",

@@ -54,7 +54,7 @@ pub(crate) fn status(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
                 )
             );
             println!(
-                "{} rekam setup --kecamatan 331301 --station 01 --supervisor admin --name \"NAMA SUPERVISOR\" < sandi.txt",
+                "{} rekam setup --mode production --kecamatan 331301 --station 01 --supervisor admin --name \"NAMA SUPERVISOR\" < sandi.txt",
                 lang.pick("Dari baris perintah:", "From the command line:")
             );
             return Ok(ExitCode::SUCCESS);
@@ -136,14 +136,26 @@ pub(crate) fn status(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
 pub(crate) fn doctor(paths: &Paths, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
     use rekam::devices::{DeviceSettings, doctor};
     let settings = DeviceSettings::load(&paths.data_dir)?;
-    let diagnoses = doctor::diagnose(&settings);
+    let station = Store::peek_mode(paths)?;
+    let mode = station.unwrap_or(StationMode::Training);
+    let diagnoses = doctor::diagnose(&settings, mode);
     if json {
         println!("{}", serde_json::to_string_pretty(&diagnoses)?);
     } else {
         println!(
-            "{} ({})",
+            "{} ({}; {})",
             lang.pick("Perangkat stasiun", "Station devices"),
-            rekam::devices::settings::settings_path(&paths.data_dir).display()
+            rekam::devices::settings::settings_path(&paths.data_dir).display(),
+            match station {
+                Some(mode) => format!(
+                    "{} {}",
+                    lang.pick("stasiun", "station"),
+                    mode.localize(lang)
+                ),
+                None => lang
+                    .pick("stasiun belum disiapkan", "station not set up")
+                    .to_owned(),
+            }
         );
         print!("{}", doctor::render(&diagnoses, lang));
     }
@@ -162,7 +174,10 @@ pub(crate) fn simulate_day(
     realtime: bool,
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
-    use rekam::simulate::{DayPlan, run_day};
+    use rekam::simulate::{DayPlan, RefusedOnProduction, run_day};
+    if Store::peek_mode(paths)? == Some(StationMode::Production) {
+        return Err(RefusedOnProduction.into());
+    }
     let mut devices = rekam::devices::simulated::SimulatedStation::new(realtime);
     let plan = DayPlan {
         applicants,

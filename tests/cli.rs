@@ -28,6 +28,8 @@ fn setup(dir: &std::path::Path, supervisor: &str) -> std::process::Output {
             supervisor,
             "--name",
             "Sri Wahyuni",
+            "--mode",
+            "training",
         ],
         dir,
     )

@@ -179,6 +179,8 @@ fn simulate_day_needs_a_data_dir_and_leaves_real_stations_alone() {
         "kasi",
         "--name",
         "Sri Wahyuni",
+        "--mode",
+        "training",
         "--data-dir",
         data.to_str().unwrap(),
         "--key-file",

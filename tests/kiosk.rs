@@ -28,6 +28,7 @@ fn station(dir: &std::path::Path) -> Paths {
         &StationSetup {
             kecamatan_code: "331301".into(),
             station_id: "01".into(),
+            mode: rekam::domain::StationMode::Training,
             supervisor: NewUser {
                 username: "kasi".into(),
                 full_name: "Sri Wahyuni".into(),

@@ -619,6 +619,7 @@ fn setup_refuses_bad_input_and_a_second_setup() {
     let mut setup = rekam::store::StationSetup {
         kecamatan_code: "331301".into(),
         station_id: "01".into(),
+        mode: rekam::domain::StationMode::Training,
         supervisor: rekam::store::NewUser {
             username: "kasi2".into(),
             full_name: "X".into(),
@@ -664,7 +665,9 @@ fn a_slap_lands_whole_or_not_at_all() {
         .map(|p| capture_for(Modality::Finger, p, 1))
         .collect();
     slap.push(capture_for(Modality::Iris, 1, 1)); // does not belong in this step
-    let attempt = |captures: Vec<CaptureInput>| Attempt::of(req, Modality::Finger, captures);
+    let attempt = |captures: Vec<CaptureInput>| {
+        Attempt::of(req, Modality::Finger, captures).from_device(common::device())
+    };
     assert!(matches!(
         store.record_attempt(&op, &attempt(slap.clone())),
         Err(WorkflowError::BadPosition { .. })
@@ -837,6 +840,7 @@ fn auto_capture_decisions_are_kept_with_their_scores() {
         captures: vec![capture_for(Modality::Face, 0, 1)],
         decisions: vec![(0, retry.clone()), (0, taken.clone())],
         finish: true,
+        device: Some(common::device()),
     };
     // Refused while the request is elsewhere: neither the photo nor its decisions land.
     let elsewhere = Attempt {
@@ -900,6 +904,7 @@ fn auto_capture_decisions_are_kept_with_their_scores() {
             },
         )],
         finish: false,
+        device: None,
     };
     assert!(matches!(
         store.record_attempt(&op, &stray),

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::format::*;
 use super::{ExportError, Hashing, batch_file_name};
+use crate::domain::Provenance;
 use crate::store::{Store, StoreError, User, audit, users};
 use crate::workflow::{Encoding, Modality, Step};
 
@@ -154,7 +155,19 @@ type CaptureRow = (
     Option<String>,
     i64,
     String,
+    Option<String>,
 );
+
+/// The devices a record's captures came from, each once, in the order first used.
+pub(crate) fn record_devices(doc: &RecordDoc) -> Vec<Provenance> {
+    let mut out: Vec<Provenance> = Vec::new();
+    for d in doc.captures.iter().filter_map(|c| c.device.as_ref()) {
+        if !out.contains(d) {
+            out.push(d.clone());
+        }
+    }
+    out
+}
 
 fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, ExportError> {
     let sql = |e| store.sql_error(e);
@@ -237,7 +250,7 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
     let mut stmt = conn
         .prepare_cached(
             "SELECT id, modality, position, attempt, quality, format, width, height, exception,
-                    exception_reason, captured_by, captured_at
+                    exception_reason, captured_by, captured_at, device
              FROM captures WHERE request_id = ?1 AND superseded_at IS NULL
              ORDER BY CASE modality WHEN 'face' THEN 0 WHEN 'finger' THEN 1 WHEN 'iris' THEN 2 ELSE 3 END, position",
         )
@@ -257,6 +270,7 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
                 r.get(9)?,
                 r.get(10)?,
                 r.get(11)?,
+                r.get(12)?,
             ))
         })
         .map_err(sql)?
@@ -277,8 +291,14 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
         reason,
         by,
         at,
+        device,
     ) in rows
     {
+        let device: Option<Provenance> = device
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| ExportError::Encode(format!("capture {id}: device: {e}")))?;
         let mut line = CaptureLine {
             modality: modality.code().into(),
             position,
@@ -294,6 +314,7 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
             exception_reason: reason,
             captured_by: by,
             captured_at: at,
+            device,
         };
         if let Some(format) = format {
             let bytes = store.capture_bytes(id)?;
@@ -329,6 +350,7 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
     files.sort_by_key(|(name, _)| name.ends_with("-strokes.json"));
     let doc = RecordDoc {
         format: RECORD_FORMAT.into(),
+        station_mode: store.station().mode,
         record: record.into(),
         request_id: request,
         register_number: register_number.ok_or(ExportError::NotRegistered(request))?,
@@ -485,6 +507,7 @@ pub fn export_day(
             sha256: record_sha.clone(),
             size: record_size,
             parts,
+            devices: record_devices(&doc),
         });
         batch_rows.push((*request, record, record_sha));
         progress(i + 1, total);
@@ -505,6 +528,7 @@ pub fn export_day(
         .map_err(|e| store.sql_error(e))?;
     let manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
+        station_mode: station.mode,
         batch: file_name.clone(),
         kecamatan_code: station.kecamatan_code.clone(),
         kecamatan_name: station.kecamatan_name.clone(),
@@ -533,6 +557,7 @@ pub fn export_day(
     });
     let header = Header {
         format: HEADER_FORMAT.into(),
+        station_mode: station.mode,
         batch: file_name.clone(),
         kecamatan_code: station.kecamatan_code.clone(),
         station_id: station.station_id.clone(),

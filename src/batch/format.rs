@@ -3,14 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{Provenance, StationMode};
 use crate::workflow::Reconciliation;
 
 /// `header.json`: the packet's signed, plaintext table of contents.
-pub const HEADER_FORMAT: &str = "rekam-batch-1";
+pub const HEADER_FORMAT: &str = "rekam-batch-2";
 /// `manifest.age`, decrypted.
-pub const MANIFEST_FORMAT: &str = "rekam-manifest-1";
+pub const MANIFEST_FORMAT: &str = "rekam-manifest-2";
 /// `record.json` inside each record.
-pub const RECORD_FORMAT: &str = "rekam-record-1";
+pub const RECORD_FORMAT: &str = "rekam-record-2";
 /// The receiver's acknowledgement file.
 pub const ACK_FORMAT: &str = "rekam-ack-1";
 
@@ -28,6 +29,8 @@ pub fn record_entry_name(record: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
     pub format: String,
+    /// `production` or `training`: a training station's packet is never a real recording.
+    pub station_mode: StationMode,
     /// The packet's file name, e.g. `rekam-331301-01-20261120-01.rkb`.
     pub batch: String,
     pub kecamatan_code: String,
@@ -102,6 +105,8 @@ pub struct ManifestRecord {
     pub sha256: String,
     pub size: u64,
     pub parts: Vec<PartDigest>,
+    /// The devices the record's captures came from (each once), as in its `record.json`.
+    pub devices: Vec<Provenance>,
 }
 
 /// The head of the station's audit chain when the packet was made.
@@ -115,6 +120,8 @@ pub struct AuditHead {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: String,
+    /// As in the header.
+    pub station_mode: StationMode,
     pub batch: String,
     pub kecamatan_code: String,
     pub kecamatan_name: String,
@@ -176,12 +183,18 @@ pub struct CaptureLine {
     pub exception_reason: Option<String>,
     pub captured_by: i64,
     pub captured_at: String,
+    /// Where the data came from: backend (`real`, `simulated`), model, serial and firmware as
+    /// the device reported them. Absent for an exception (and for captures stored before
+    /// schema version 4).
+    pub device: Option<Provenance>,
 }
 
 /// `record.json`: one request with everything but the image bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordDoc {
     pub format: String,
+    /// As in the packet's header.
+    pub station_mode: StationMode,
     pub record: String,
     pub request_id: i64,
     pub register_number: String,

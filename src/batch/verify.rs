@@ -39,7 +39,20 @@ pub struct Verification {
     pub records_checked: usize,
     pub parts_checked: usize,
     pub manifest: Option<Manifest>,
+    /// Records (by number) with a capture from a simulator: reported for a training packet,
+    /// a problem in a production one.
+    pub simulated_records: Vec<String>,
     pub problems: Vec<Problem>,
+}
+
+impl Verification {
+    /// The packet says it comes from a training station: never a real recording, whatever
+    /// else is right with it.
+    pub fn training(&self) -> bool {
+        self.header
+            .as_ref()
+            .is_some_and(|h| h.station_mode == crate::domain::StationMode::Training)
+    }
 }
 
 impl Verification {
@@ -413,6 +426,7 @@ fn decrypt_and_check(
     mismatch("station_id", m.station_id == header.station_id);
     mismatch("service_day", m.service_day == header.service_day);
     mismatch("seq", m.seq == header.seq);
+    mismatch("station_mode", m.station_mode == header.station_mode);
     let mut counted = Counts::default();
     for r in &m.records {
         if !header.entries.iter().any(|e| e.name == r.entry) {
@@ -459,6 +473,32 @@ fn decrypt_and_check(
         counted.parts += o.parts.len();
         match &o.doc {
             Some(Ok(doc)) => {
+                if doc.station_mode != header.station_mode {
+                    v.problems.push(Problem::ManifestMismatch {
+                        field: format!("station_mode of record {}", r.record),
+                    });
+                }
+                if r.devices != super::export::record_devices(doc) {
+                    v.problems.push(Problem::ManifestMismatch {
+                        field: format!("devices of record {}", r.record),
+                    });
+                }
+                let simulated = doc
+                    .captures
+                    .iter()
+                    .filter(|c| c.file.is_some())
+                    .filter(|c| c.device.as_ref().is_none_or(|d| d.simulated()))
+                    .map(|c| format!("{}-{}", c.modality, c.position))
+                    .collect::<Vec<_>>();
+                if !simulated.is_empty() {
+                    v.simulated_records.push(r.record.clone());
+                    if header.station_mode == crate::domain::StationMode::Production {
+                        v.problems.push(Problem::SimulatedCapture {
+                            record: r.record.clone(),
+                            captures: simulated,
+                        });
+                    }
+                }
                 counted.captures += doc.captures.iter().filter(|c| c.file.is_some()).count();
                 counted.exceptions += doc
                     .captures

@@ -7,27 +7,32 @@ use serde::Serialize;
 
 use super::settings::{DeviceSettings, Mode};
 use crate::Lang;
+use crate::domain::StationMode;
 
-/// Looks at every device class the settings name. Classes set to `simulated` are not probed.
-/// Takes about a second when a signature pad must be queried.
-pub fn diagnose(settings: &DeviceSettings) -> Vec<Diagnosis> {
+/// Looks at every device class the settings name, for a station in `station` mode. Classes set
+/// to `simulated` are not probed; on a production station they are refused, and `auto` means the
+/// real device or an error. Takes about a second when a signature pad must be queried.
+pub fn diagnose(settings: &DeviceSettings, station: StationMode) -> Vec<Diagnosis> {
+    let probe = |class, mode, look: &dyn Fn() -> Result<DeviceInfo, Problem>| {
+        probe(class, mode, station, look)
+    };
     vec![
-        probe(DeviceClass::Fingerprint, settings.fingerprint.mode, || {
+        probe(DeviceClass::Fingerprint, settings.fingerprint.mode, &|| {
             fingerprint(settings)
         }),
-        probe(DeviceClass::FaceCamera, settings.face_camera.mode, || {
+        probe(DeviceClass::FaceCamera, settings.face_camera.mode, &|| {
             camera(&settings.face_camera, rekam_camera::CameraRole::Face)
         }),
-        probe(DeviceClass::IrisCamera, settings.iris_camera.mode, || {
+        probe(DeviceClass::IrisCamera, settings.iris_camera.mode, &|| {
             camera(&settings.iris_camera, rekam_camera::CameraRole::Iris)
         }),
-        probe(DeviceClass::Smartcard, settings.smartcard.mode, || {
+        probe(DeviceClass::Smartcard, settings.smartcard.mode, &|| {
             smartcard(settings)
         }),
         probe(
             DeviceClass::SignaturePad,
             settings.signature_pad.mode,
-            || signature_pad(settings),
+            &|| signature_pad(settings),
         ),
     ]
 }
@@ -35,19 +40,28 @@ pub fn diagnose(settings: &DeviceSettings) -> Vec<Diagnosis> {
 fn probe(
     class: DeviceClass,
     mode: Mode,
-    look: impl FnOnce() -> Result<DeviceInfo, Problem>,
+    station: StationMode,
+    look: &dyn Fn() -> Result<DeviceInfo, Problem>,
 ) -> Diagnosis {
-    let (found, problem) = if mode == Mode::Simulated {
-        (None, None)
-    } else {
-        match look() {
+    let (found, problem) = match (mode, station) {
+        (Mode::Simulated, StationMode::Training) => (None, None),
+        (Mode::Simulated, StationMode::Production) => (None, Some(Problem::SimulatorRefused)),
+        _ => match look() {
+            // A device that answers as a simulator (a virtual reader, say) is no device for a
+            // production station either.
+            Ok(info)
+                if station == StationMode::Production && info.backend == Backend::Simulated =>
+            {
+                (Some(info), Some(Problem::SimulatorRefused))
+            }
             Ok(info) => (Some(info), None),
             Err(p) => (None, Some(p)),
-        }
+        },
     };
     Diagnosis {
         class,
         mode,
+        station,
         found,
         problem,
     }
@@ -164,6 +178,9 @@ pub enum Problem {
     NoAnswer(String),
     /// Anything else, with the driver's words.
     Failed(String),
+    /// A simulator on a production station: set to `simulated`, or the only device found
+    /// answers as a simulator.
+    SimulatorRefused,
 }
 
 /// The diagnosis of one device class.
@@ -171,6 +188,8 @@ pub enum Problem {
 pub struct Diagnosis {
     pub class: DeviceClass,
     pub mode: Mode,
+    /// The station's mode: a production station never falls back to a simulator.
+    pub station: StationMode,
     /// The real device, when one answered.
     pub found: Option<DeviceInfo>,
     pub problem: Option<Problem>,
@@ -179,12 +198,20 @@ pub struct Diagnosis {
 impl Diagnosis {
     /// The backend the station uses for this class, or `None` when it cannot work.
     pub fn backend(&self) -> Option<Backend> {
-        match (self.mode, &self.found) {
-            (Mode::Simulated, _) => Some(Backend::Simulated),
-            (_, Some(info)) => Some(info.backend),
-            (Mode::Auto, None) => Some(Backend::Simulated),
-            (Mode::Real, None) => None,
+        if self.problem == Some(Problem::SimulatorRefused) {
+            return None;
         }
+        match (self.mode, &self.found, self.station) {
+            (_, Some(info), _) => Some(info.backend),
+            (Mode::Simulated | Mode::Auto, None, StationMode::Training) => Some(Backend::Simulated),
+            (Mode::Auto | Mode::Real, None, _)
+            | (Mode::Simulated, None, StationMode::Production) => None,
+        }
+    }
+
+    /// Whether the class is refused because it would simulate on a production station.
+    pub fn refused(&self) -> bool {
+        self.problem == Some(Problem::SimulatorRefused)
     }
 
     pub fn ready(&self) -> bool {
@@ -195,7 +222,7 @@ impl Diagnosis {
     pub fn advice(&self, lang: Lang) -> Option<String> {
         let problem = self.problem.as_ref()?;
         let mut text = problem_advice(self.class, problem, lang);
-        if self.mode == Mode::Auto && self.found.is_none() {
+        if self.mode == Mode::Auto && self.found.is_none() && self.station.is_training() {
             text.push(' ');
             text.push_str(lang.pick(
                 "Sementara ini stasiun memakai simulator.",
@@ -222,6 +249,34 @@ type Text = (&'static str, &'static str);
 
 fn problem_advice(class: DeviceClass, problem: &Problem, lang: Lang) -> String {
     let pick = |(id, en): Text| lang.pick(id, en);
+    if *problem == Problem::SimulatorRefused {
+        let todo = match class {
+            DeviceClass::Fingerprint => (
+                "pasang pemindai sidik jari USB",
+                "plug in the USB fingerprint scanner",
+            ),
+            DeviceClass::FaceCamera => ("pasang kamera wajah USB", "plug in the USB face camera"),
+            DeviceClass::IrisCamera => ("pasang kamera iris USB", "plug in the USB iris camera"),
+            DeviceClass::Smartcard => (
+                "pasang pembaca kartu pintar USB dan jalankan pcscd",
+                "plug in the USB smartcard reader and run pcscd",
+            ),
+            DeviceClass::SignaturePad => (
+                "pasang bantalan tanda tangan pada port serialnya",
+                "plug the signature pad into its serial port",
+            ),
+        };
+        return match lang {
+            Lang::Id => format!(
+                "DITOLAK: stasiun produksi tidak boleh memakai simulator. {} lalu set `mode = \"real\"` (atau \"auto\") untuk perangkat ini di devices.toml, dan jalankan `rekam doctor` lagi.",
+                capitalize(todo.0)
+            ),
+            Lang::En => format!(
+                "REFUSED: a production station may not use a simulator. {}, then set `mode = \"real\"` (or \"auto\") for this device in devices.toml, and run `rekam doctor` again.",
+                capitalize(todo.1)
+            ),
+        };
+    }
     if let (DeviceClass::Smartcard, Problem::ServiceNotRunning(_)) = (class, problem) {
         return pick((
             "Layanan kartu pintar (pcscd) tidak berjalan. Jalankan: `sudo systemctl start pcscd` (atau pasang paket pcscd).",
@@ -231,6 +286,14 @@ fn problem_advice(class: DeviceClass, problem: &Problem, lang: Lang) -> String {
     }
     let (what, headline, todo) = problem_text(class, problem);
     format!("{} {what}. {}", pick(headline), pick(todo))
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// What went wrong (the problem's detail follows it) and what to do, per class and problem.
@@ -331,6 +394,14 @@ fn problem_text(class: DeviceClass, problem: &Problem) -> (&str, Text, Text) {
                 "Close that program (perhaps the Rekam kiosk is running), then try again.",
             ),
         ),
+        (_, P::SimulatorRefused) => (
+            "",
+            ("Simulator ditolak", "Simulator refused"),
+            (
+                "Stasiun produksi hanya memakai perangkat nyata.",
+                "A production station uses real devices only.",
+            ),
+        ),
         (
             _,
             P::ServiceNotRunning(what)
@@ -358,6 +429,7 @@ pub fn render(diagnoses: &[Diagnosis], lang: Lang) -> String {
         let state = match d.backend() {
             Some(Backend::Real) => lang.pick("siap (perangkat nyata)", "ready (real device)"),
             Some(Backend::Simulated) => lang.pick("simulator", "simulator"),
+            None if d.refused() => lang.pick("DITOLAK (simulator)", "REFUSED (simulator)"),
             None => lang.pick("TIDAK SIAP", "NOT READY"),
         };
         out.push_str(&format!("{:<24} {state}\n", class_name(d.class, lang)));
@@ -379,6 +451,7 @@ mod tests {
         Diagnosis {
             class,
             mode,
+            station: StationMode::Training,
             found: None,
             problem,
         }
@@ -399,6 +472,61 @@ mod tests {
             diag(DeviceClass::SignaturePad, Mode::Simulated, None).backend(),
             Some(Backend::Simulated)
         );
+    }
+
+    #[test]
+    fn a_production_station_never_falls_back_to_a_simulator() {
+        let station = StationMode::Production;
+        let missing = Some(Problem::NotFound("/dev/ttyS0".into()));
+        let auto = Diagnosis {
+            station,
+            ..diag(DeviceClass::SignaturePad, Mode::Auto, missing)
+        };
+        assert_eq!(auto.backend(), None);
+        let text = render(std::slice::from_ref(&auto), Lang::Id);
+        assert!(text.contains("TIDAK SIAP"), "{text}");
+        assert!(!text.contains("memakai simulator"), "{text}");
+
+        // Set to simulated: refused, not probed, and the advice says what to attach.
+        let settings = DeviceSettings {
+            fingerprint: crate::devices::settings::FingerprintSettings {
+                mode: Mode::Simulated,
+                ..Default::default()
+            },
+            ..DeviceSettings::default()
+        };
+        let d = probe(
+            DeviceClass::Fingerprint,
+            settings.fingerprint.mode,
+            station,
+            &|| panic!("a refused class is not probed"),
+        );
+        assert!(d.refused());
+        assert_eq!(d.backend(), None);
+        let text = render(std::slice::from_ref(&d), Lang::Id);
+        assert!(
+            text.contains("DITOLAK") && text.contains("Pasang pemindai sidik jari USB"),
+            "{text}"
+        );
+        // A device that answers as a simulator is refused too.
+        let virtual_reader = probe(DeviceClass::Smartcard, Mode::Auto, station, &|| {
+            Ok(DeviceInfo {
+                class: DeviceClass::Smartcard,
+                backend: Backend::Simulated,
+                model: "Virtual PCD".into(),
+                location: "PC/SC".into(),
+                details: Vec::new(),
+            })
+        });
+        assert!(virtual_reader.refused());
+        // The same settings on a training station simulate.
+        let training = probe(
+            DeviceClass::Fingerprint,
+            Mode::Simulated,
+            StationMode::Training,
+            &|| panic!("not probed"),
+        );
+        assert_eq!(training.backend(), Some(Backend::Simulated));
     }
 
     #[test]

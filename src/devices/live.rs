@@ -25,6 +25,7 @@ use super::doctor::Diagnosis;
 use super::settings::{
     CameraFormat, CameraSettings, DeviceSettings, FingerprintSettings, Mode, SignaturePadSettings,
 };
+use crate::domain::StationMode;
 
 /// The PIN of the simulated officer cards (training stations only; see the README).
 pub const SIM_PIN: &str = "2468";
@@ -40,6 +41,17 @@ pub struct Backends {
 }
 
 impl Backends {
+    /// Every class on its real device.
+    pub fn real() -> Backends {
+        Backends {
+            fingerprint: Backend::Real,
+            face_camera: Backend::Real,
+            iris_camera: Backend::Real,
+            smartcard: Backend::Real,
+            signature_pad: Backend::Real,
+        }
+    }
+
     /// Every class on its simulator (tests, demos).
     pub fn simulated() -> Backends {
         Backends {
@@ -51,10 +63,11 @@ impl Backends {
         }
     }
 
-    /// Before the doctor has looked: `simulated` classes simulated, the rest real.
-    pub fn from_settings(settings: &DeviceSettings) -> Backends {
+    /// Before the doctor has looked: `simulated` classes simulated (on a training station), the
+    /// rest real. A production station never simulates.
+    pub fn from_settings(settings: &DeviceSettings, station: StationMode) -> Backends {
         let b = |m: Mode| {
-            if m == Mode::Simulated {
+            if m == Mode::Simulated && station.is_training() {
                 Backend::Simulated
             } else {
                 Backend::Real
@@ -69,10 +82,11 @@ impl Backends {
         }
     }
 
-    /// What the doctor found: `auto` classes fall back to the simulator when no device answers;
-    /// `real` classes stay real (and report the missing device where it is used).
+    /// What the doctor found: `auto` classes fall back to the simulator when no device answers
+    /// (training stations only); the rest stay real (and report the missing device where it
+    /// is used). A class the doctor did not look at is real.
     pub fn from_diagnoses(diagnoses: &[Diagnosis]) -> Backends {
-        let mut out = Backends::simulated();
+        let mut out = Backends::real();
         for d in diagnoses {
             let backend = d.backend().unwrap_or(Backend::Real);
             match d.class {

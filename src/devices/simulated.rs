@@ -25,7 +25,7 @@ use crate::capture::session::{
     FaceGate, FaceSample, IrisGate, Session, SignatureGate, SlapGate, face_capture, finger_capture,
     iris_capture, signature_capture, slap_captures,
 };
-use crate::domain::CaptureInput;
+use crate::domain::{CaptureInput, Provenance};
 use crate::simulate::{Applicant, Recorder};
 
 /// The simulated devices of a training station, as a [`Recorder`] for `rekam simulate-day`.
@@ -88,6 +88,7 @@ impl Recorder for SimulatedStation {
         let background = Background::for_birth_year(a.biodata.birth_date.year());
         let mut camera =
             SimulatedCamera::face(&config, background, a.person, self.camera_options())?;
+        session.set_device(Provenance::of(&camera.info()));
         let taken = session.run(config.frame_interval(), || grab(&mut camera))?;
         let FaceSample { face, .. } = &taken.sample;
         if face.token.is_none() {
@@ -117,10 +118,12 @@ impl Recorder for SimulatedStation {
         })
         .with_person(person);
         let mut scanner = rekam_fingerprint::Scanner::open(device.open()?)?;
+        let provenance = Provenance::of(&scanner.device_info());
         let mut out = Vec::new();
         // The 4-4-2 slaps, as at the desk: each placement of the fingers is one attempt, cut
         // into its fingers by the quality gate.
         for session in slaps {
+            session.set_device(provenance.clone());
             let gate = session.gate().clone();
             session.run(self.quality.finger.timeout(), || {
                 scan(&mut scanner, gate.mode)
@@ -150,6 +153,7 @@ impl Recorder for SimulatedStation {
         let config = CameraConfig::iris(2);
         let eye = if position == 1 { Eye::Right } else { Eye::Left };
         let mut camera = SimulatedCamera::iris(&config, eye, a.person, self.camera_options())?;
+        session.set_device(Provenance::of(&camera.info()));
         let taken = session.run(config.frame_interval(), || grab(&mut camera))?;
         Ok(vec![iris_capture(position, &taken.sample)?])
     }
@@ -187,17 +191,28 @@ impl Recorder for SimulatedStation {
         // Each signing is one attempt: a signature that fails its checks is signed again.
         let rate = self.pad_rate_hz;
         let signings = &mut self.signings;
+        let mut pad = None;
         let taken = session.run(self.quality.signature.timeout(), || {
             *signings += 1;
-            sign_on_simulated_pad(a.person, *signings, rate)
+            let (signature, info) = sign_on_simulated_pad(a.person, *signings, rate)?;
+            pad = Some(info);
+            Ok(signature)
         })?;
+        if let Some(info) = &pad {
+            session.set_device(Provenance::of(info));
+        }
         Ok(vec![signature_capture(&taken.sample)])
     }
 }
 
 /// Signs on a simulated ISDV4 pad over an in-process pty pair, read by the real driver.
 /// `rate_hz` is the pad's sample rate (200 for real time; faster for quick simulations).
-pub fn sign_on_simulated_pad(person: u64, signing: u64, rate_hz: f64) -> anyhow::Result<Signature> {
+/// Returns the signature and what the driver found on the line.
+pub fn sign_on_simulated_pad(
+    person: u64,
+    signing: u64,
+    rate_hz: f64,
+) -> anyhow::Result<(Signature, rekam_device::DeviceInfo)> {
     let (mut device, mut host) = TTYPort::pair().context("cannot make a pty pair")?;
     device.set_timeout(Duration::from_millis(10))?;
     host.set_timeout(Duration::from_millis(50))?;
@@ -239,6 +254,7 @@ pub fn sign_on_simulated_pad(person: u64, signing: u64, rate_hz: f64) -> anyhow:
         })?;
     }
     let caps = pad.capabilities();
+    let info = pad.info().clone();
     drop(pad.close());
     let written = writer
         .join()
@@ -250,7 +266,7 @@ pub fn sign_on_simulated_pad(person: u64, signing: u64, rate_hz: f64) -> anyhow:
             signature.point_count()
         );
     }
-    Ok(signature)
+    Ok((signature, info))
 }
 
 #[cfg(test)]
@@ -259,7 +275,8 @@ mod tests {
 
     #[test]
     fn a_signature_on_the_simulated_pad_arrives_whole() {
-        let sig = sign_on_simulated_pad(4, 1, 2000.0).expect("signature");
+        let (sig, info) = sign_on_simulated_pad(4, 1, 2000.0).expect("signature");
+        assert_eq!(info.backend, Backend::Simulated);
         let expected = pad_sim::handwritten(4, 1);
         assert_eq!(sig.strokes.len(), expected.len());
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Pure types and rules of KTP-el recording: NIK and No. KK, the applicant's biodata and eligibility,
 //! service types and their requirements, queue and register numbers, and the SOP steps with their
-//! standard times, the biometric modalities and capture encodings. Nothing here touches storage,
+//! standard times, the biometric modalities and capture encodings, the station's mode and where a
+//! capture came from. Nothing here touches storage,
 //! devices or a window.
 
 pub mod applicant;
@@ -10,12 +11,14 @@ pub mod queue;
 pub mod region;
 pub mod service;
 pub mod sop;
+pub mod station;
 
 pub use applicant::{Biodata, MaritalStatus, Sex};
 pub use biometric::{
     CaptureContent, CaptureInput, Encoding, ExceptionKind, Modality, capture_name,
 };
 pub use service::{Requirement, ServiceType};
+pub use station::{Provenance, StationMode};
 
 /// A stored or typed code that names no variant of the enum it was read as.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -40,6 +40,8 @@ pub struct Proof {
     pub ticket: String,
     /// Biometric exceptions, one localized line each, e.g. "Sidik jari kelingking kiri: luka".
     pub exceptions: Vec<String>,
+    /// Printed by a training station: marked as such on the sheet and in the QR code.
+    pub training: bool,
 }
 
 impl Proof {
@@ -65,8 +67,12 @@ fn payload_field(text: &str, max: usize) -> String {
         .to_owned()
 }
 
+/// The last field of a training station's QR code.
+pub const TRAINING_TAG: &str = "LATIHAN";
+
 /// The text in the proof's QR code:
-/// `REKAM1|<register>|<nik>|<name>|<YYYY-MM-DD>|<kecamatan code>-<station>`.
+/// `REKAM1|<register>|<nik>|<name>|<YYYY-MM-DD>|<kecamatan code>-<station>`, followed by
+/// `|LATIHAN` on a training station's proof.
 ///
 /// Fields are separated by `|` and never contain one (see `payload_field`: `|` and control
 /// characters become spaces, white space is collapsed and trimmed); the name is cut to
@@ -82,6 +88,9 @@ pub fn qr_payload(proof: &Proof) -> String {
         proof.recorded_at.date().format("%Y-%m-%d").to_string(),
         format!("{}-{}", f(&proof.kecamatan_code), f(&proof.station_id)),
     ]
+    .into_iter()
+    .chain(proof.training.then(|| TRAINING_TAG.to_owned()))
+    .collect::<Vec<_>>()
     .join("|")
 }
 
@@ -94,6 +103,25 @@ fn office_line(proof: &Proof, lang: Lang) -> String {
         lang.pick("stasiun", "station"),
         proof.station_id
     )
+}
+
+/// The first lines of a sheet printed by a training station (none on a production station).
+pub(crate) fn training_mark(training: bool, lang: Lang) -> Vec<Block> {
+    if !training {
+        return Vec::new();
+    }
+    vec![
+        Block::Paragraph {
+            text: lang
+                .pick(
+                    "STASIUN LATIHAN \u{2014} BUKAN DOKUMEN SAH",
+                    "TRAINING STATION \u{2014} NOT A VALID DOCUMENT",
+                )
+                .to_owned(),
+            strong: true,
+        },
+        Block::Rule,
+    ]
 }
 
 /// The document's title in `lang`.
@@ -110,7 +138,8 @@ pub fn proof_pdf(proof: &Proof, lang: Lang) -> Result<Vec<u8>, PrintError> {
 /// The proof's content, before layout.
 pub(crate) fn sheet(proof: &Proof, lang: Lang) -> Sheet {
     let field = Block::field;
-    let mut body = vec![
+    let mut body = training_mark(proof.training, lang);
+    body.extend([
         Block::Title(title(lang).to_owned()),
         Block::Small(office_line(proof, lang)),
         Block::Rule,
@@ -134,7 +163,7 @@ pub(crate) fn sheet(proof: &Proof, lang: Lang) -> Sheet {
         ),
         field(lang.pick("Petugas", "Operator"), &proof.operator, false),
         Block::Gap(4.0),
-    ];
+    ]);
     match super::qr_code(&qr_payload(proof)) {
         Some(code) => body.push(Block::Qr { code, side: 120.0 }),
         // Cannot happen with the payload's length limits; the proof is still valid without it.

@@ -26,6 +26,8 @@ pub struct ReturnSlip {
     pub date: NaiveDate,
     pub kecamatan_name: String,
     pub station_id: String,
+    /// Printed by a training station: marked as such.
+    pub training: bool,
 }
 
 impl ReturnSlip {
@@ -53,7 +55,8 @@ pub fn return_slip_pdf(slip: &ReturnSlip, lang: Lang) -> Result<Vec<u8>, PrintEr
 /// The slip's content, before layout.
 pub(crate) fn sheet(slip: &ReturnSlip, lang: Lang) -> Sheet {
     let field = Block::field;
-    let mut body = vec![
+    let mut body = super::proof::training_mark(slip.training, lang);
+    body.extend([
         Block::Title(title(lang).to_owned()),
         Block::Small(format!(
             "Kecamatan {}, {} {}",
@@ -68,7 +71,7 @@ pub(crate) fn sheet(slip: &ReturnSlip, lang: Lang) -> Sheet {
             false,
         ),
         field(lang.pick("No. antrean", "Queue ticket"), &slip.ticket, true),
-    ];
+    ]);
     if let Some(nik) = &slip.nik {
         body.push(field("NIK", nik, true));
     }

@@ -22,6 +22,7 @@ fn proof() -> Proof {
         operator: "Budi Santoso".into(),
         ticket: "A-007".into(),
         exceptions: vec![],
+        training: false,
     }
 }
 
@@ -39,6 +40,7 @@ fn slip() -> ReturnSlip {
         date: NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
         kecamatan_name: "Karanganyar".into(),
         station_id: "01".into(),
+        training: false,
     }
 }
 
@@ -213,6 +215,27 @@ fn payload_format() {
 }
 
 #[test]
+fn a_training_station_marks_its_proof_and_slip_and_its_qr_code() {
+    let p = Proof {
+        training: true,
+        ..proof()
+    };
+    let doc = read(&proof_pdf(&p, Lang::Id).expect("pdf"), 200);
+    assert_has(
+        &doc.text,
+        &["STASIUN LATIHAN", "BUKAN DOKUMEN SAH", "SRI WAHYUNI"],
+    );
+    let scanned = decode_qr(doc.image);
+    assert!(scanned.ends_with("|LATIHAN"), "{scanned}");
+    let s = ReturnSlip {
+        training: true,
+        ..slip()
+    };
+    let doc = read(&return_slip_pdf(&s, Lang::En).expect("pdf"), 150);
+    assert_has(&doc.text, &["TRAINING STATION", "NOT A VALID DOCUMENT"]);
+}
+
+#[test]
 fn a_real_renderer_reads_every_field_and_scans_the_qr_code_of_the_proof() {
     let pdf = proof_pdf(&proof(), Lang::Id).expect("pdf");
     // 200 dpi: about what a receipt or office printer puts on paper.
@@ -243,6 +266,10 @@ fn a_real_renderer_reads_every_field_and_scans_the_qr_code_of_the_proof() {
         ],
     );
     assert!(!doc.text.contains("Pengecualian"), "no exception heading");
+    assert!(
+        !doc.text.contains("LATIHAN"),
+        "a production proof is not marked"
+    );
     assert_eq!(decode_qr(doc.image), qr_payload(&proof()));
     // lopdf reads the same text through the fonts' ToUnicode maps.
     assert!(lopdf_text(&pdf)[0].contains("SRI WAHYUNI"));

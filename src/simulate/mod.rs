@@ -104,6 +104,23 @@ pub struct DaySummary {
     pub wall: Duration,
 }
 
+/// A simulated day was asked of a production station.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error(
+    "simulate-day refused: this is a production station; simulations run only on a training station (a data directory of its own)"
+)]
+pub struct RefusedOnProduction;
+
+impl crate::lang::Localize for RefusedOnProduction {
+    fn localize(&self, lang: crate::lang::Lang) -> String {
+        lang.pick(
+            "simulate-day ditolak: ini stasiun produksi. Simulasi hanya berjalan di stasiun latihan (direktori data tersendiri).",
+            "simulate-day refused: this is a production station. Simulations run only on a training station (a data directory of its own).",
+        )
+        .to_owned()
+    }
+}
+
 /// Opens the training station in `paths`, setting it up on first use. Refuses a data directory
 /// that belongs to a real station.
 pub fn open_station(paths: &Paths, clock: Arc<ManualClock>) -> anyhow::Result<(Store, User, User)> {
@@ -113,6 +130,7 @@ pub fn open_station(paths: &Paths, clock: Arc<ManualClock>) -> anyhow::Result<(S
             let setup = StationSetup {
                 kecamatan_code: SIM_KECAMATAN.into(),
                 station_id: SIM_STATION.into(),
+                mode: crate::domain::StationMode::Training,
                 supervisor: NewUser {
                     username: SIM_SUPERVISOR.into(),
                     full_name: "Kasi Pelayanan (latihan)".into(),
@@ -137,6 +155,9 @@ pub fn open_station(paths: &Paths, clock: Arc<ManualClock>) -> anyhow::Result<(S
         }
         Err(e) => return Err(e.into()),
     };
+    if store.station().mode == crate::domain::StationMode::Production {
+        return Err(RefusedOnProduction.into());
+    }
     if store.station().station_id != SIM_STATION {
         bail!(
             "{} belongs to station {}-{}, not to a training station; simulate-day writes only \

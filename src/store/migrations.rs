@@ -17,6 +17,7 @@ const STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001.sql")),
     M::up(include_str!("migrations/0002.sql")),
     M::up(include_str!("migrations/0003.sql")),
+    M::up(include_str!("migrations/0004.sql")),
 ];
 
 static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
@@ -71,6 +72,27 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
         assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_station_from_before_modes_becomes_a_training_station() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        Migrations::from_slice(&STEPS[..3])
+            .to_latest(&mut conn)
+            .expect("version 3");
+        conn.execute(
+            "INSERT INTO station (id, kecamatan_code, kecamatan_name, station_id, data_key_id, created_at)
+             VALUES (1, '331301', 'JATIPURO', '01', 'k', '2026-11-01T00:00:00.000Z')",
+            [],
+        )
+        .expect("station");
+        apply(&mut conn, Path::new(":memory:")).expect("migrate");
+        let mode: String = conn
+            .query_row("SELECT mode FROM station_mode WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .expect("mode");
+        assert_eq!(mode, "training");
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub use migrations::SCHEMA_VERSION;
 pub use signing::StationSigningKey;
 pub use users::{NewUser, Role, User};
 
+pub use crate::domain::StationMode;
 use crate::domain::region;
 
 /// File name of the database inside the data directory.
@@ -108,6 +109,8 @@ pub struct Station {
     pub kecamatan_name: String,
     pub station_id: String,
     pub data_key_id: String,
+    /// Production or training, fixed at setup.
+    pub mode: StationMode,
 }
 
 /// What station setup needs.
@@ -115,6 +118,8 @@ pub struct Station {
 pub struct StationSetup {
     pub kecamatan_code: String,
     pub station_id: String,
+    /// Chosen explicitly: production stations refuse every simulator.
+    pub mode: StationMode,
     pub supervisor: NewUser,
 }
 
@@ -169,7 +174,10 @@ fn open_connection(db: &Path, create: bool) -> Result<Connection, StoreError> {
 
 fn read_station(conn: &Connection, db: &Path) -> Result<Option<Station>, StoreError> {
     conn.query_row(
-        "SELECT kecamatan_code, kecamatan_name, station_id, data_key_id FROM station WHERE id = 1",
+        // A station row without its mode (a setup cut off between the two is impossible: both are
+        // in one transaction) would read as training, never as production.
+        "SELECT s.kecamatan_code, s.kecamatan_name, s.station_id, s.data_key_id, m.mode
+         FROM station s LEFT JOIN station_mode m ON m.id = s.id WHERE s.id = 1",
         [],
         |r| {
             Ok(Station {
@@ -177,6 +185,9 @@ fn read_station(conn: &Connection, db: &Path) -> Result<Option<Station>, StoreEr
                 kecamatan_name: r.get(1)?,
                 station_id: r.get(2)?,
                 data_key_id: r.get(3)?,
+                mode: r
+                    .get::<_, Option<StationMode>>(4)?
+                    .unwrap_or(StationMode::Training),
             })
         },
     )
@@ -185,6 +196,37 @@ fn read_station(conn: &Connection, db: &Path) -> Result<Option<Station>, StoreEr
 }
 
 impl Store {
+    /// The mode of the station in `paths`, read without the directory lock or the data key (the
+    /// doctor, and commands that must refuse a production station before anything else).
+    /// `None`: no station is set up there. A database from before modes existed is training.
+    pub fn peek_mode(paths: &Paths) -> Result<Option<StationMode>, StoreError> {
+        let db = paths.db();
+        if !db.exists() {
+            return Ok(None);
+        }
+        let sql = |e| StoreError::from_sqlite(e, &db);
+        let conn = Connection::open_with_flags(
+            &db,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql)?;
+        let set_up = conn
+            .query_row("SELECT count(*) FROM station", [], |r| r.get::<_, i64>(0))
+            .map(|n| n > 0)
+            .unwrap_or(false);
+        if !set_up {
+            return Ok(None);
+        }
+        let mode = conn
+            .query_row("SELECT mode FROM station_mode WHERE id = 1", [], |r| {
+                r.get::<_, StationMode>(0)
+            })
+            .unwrap_or(StationMode::Training);
+        Ok(Some(mode))
+    }
+
     /// Whether a station database exists in `paths.data_dir` (it may still lack its station row).
     pub fn exists(paths: &Paths) -> bool {
         paths.db().exists()
@@ -284,6 +326,7 @@ impl Store {
             kecamatan_name,
             station_id: setup.station_id.clone(),
             data_key_id: key.id().to_owned(),
+            mode: setup.mode,
         };
         let now = timestamp(clock.now());
         let sql = |e| StoreError::from_sqlite(e, &db);
@@ -294,6 +337,11 @@ impl Store {
             "INSERT INTO station (id, kecamatan_code, kecamatan_name, station_id, data_key_id, created_at)
              VALUES (1, ?1, ?2, ?3, ?4, ?5)",
             params![station.kecamatan_code, station.kecamatan_name, station.station_id, station.data_key_id, now],
+        )
+        .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO station_mode (id, mode, set_at) VALUES (1, ?1, ?2)",
+            params![station.mode, now],
         )
         .map_err(sql)?;
         audit::append(
@@ -308,6 +356,7 @@ impl Store {
                     "kecamatan_code": station.kecamatan_code,
                     "station_id": station.station_id,
                     "data_key_id": station.data_key_id,
+                    "mode": station.mode,
                     "software": env!("CARGO_PKG_VERSION"),
                 }),
             },

@@ -16,8 +16,10 @@ use super::theme::{self, Tone};
 use crate::devices::DeviceSettings;
 use crate::devices::doctor::Diagnosis;
 use crate::devices::live::Backends;
+use crate::domain::StationMode;
 use crate::lang::Lang;
 use crate::store::{Paths, Store, SystemClock};
+use crate::workflow::settings::SettingsCheck;
 use crate::workflow::{RequestView, Step};
 
 /// How the kiosk starts.
@@ -41,7 +43,7 @@ pub struct Options {
 
 #[derive(Debug, Clone)]
 pub enum Message {
-    Opened(Result<Option<Db>, Failure>),
+    Opened(Result<Option<Opened>, Failure>),
     Diagnosed(Vec<Diagnosis>),
     WindowOpened(window::Id),
     /// The size of the operator window's display: the applicant's window goes beyond it.
@@ -74,6 +76,9 @@ pub struct App {
     panel: bool,
     last_activity: Instant,
     notice: Option<(Tone, String)>,
+    /// The settings file was changed outside Rekam (found at start, audited): shown until the
+    /// kiosk restarts.
+    pub(super) outside_edit: Option<String>,
     /// A satisfaction answer waiting to be stored, with the request it is about.
     satisfaction: Option<(i64, Option<u8>)>,
     options: Options,
@@ -89,7 +94,8 @@ impl App {
     pub fn boot(options: Options) -> (App, Task<Message>) {
         let settings = DeviceSettings::load(&options.paths.data_dir).unwrap_or_default();
         let lang = options.lang.unwrap_or(settings.kiosk.language);
-        let backends = Backends::from_settings(&settings);
+        // Real until the store says what kind of station this is.
+        let backends = Backends::real();
         let mut app = App {
             ctx: Ctx {
                 db: None,
@@ -107,20 +113,20 @@ impl App {
             panel: false,
             last_activity: Instant::now(),
             notice: None,
+            outside_edit: None,
             satisfaction: None,
             options: options.clone(),
             preview: options.preview_benchmark.then(benchmark::Preview::new),
         };
         let (id, open) = window::open(operator_window(options.windowed));
         app.operator = Some(id);
-        let mut tasks = vec![
+        let tasks = vec![
             open.map(Message::WindowOpened),
             open_store(options.paths.clone()),
         ];
         // The applicant's window opens once the operator's is up, beside it on the next display
         // (see `operator_opened`).
         app.options.applicant_window |= app.ctx.settings.kiosk.applicant_window;
-        tasks.push(diagnose(app.ctx.settings.clone()));
         (app, Task::batch(tasks))
     }
 
@@ -203,12 +209,27 @@ impl App {
         }
     }
 
-    fn opened(&mut self, result: Result<Option<Db>, Failure>) -> Task<Message> {
+    fn opened(&mut self, result: Result<Option<Opened>, Failure>) -> Task<Message> {
         match result {
-            Ok(Some(db)) => {
+            Ok(Some(Opened { db, check })) => {
+                if let SettingsCheck::ChangedOutside(changes) = check {
+                    let list = changes
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    self.outside_edit = Some(
+                        self.ctx
+                            .tr
+                            .f("app.settings_changed_outside", &[("changes", &list)]),
+                    );
+                }
                 // Before anyone can record: the disk floor, and the biometrics whose retention
                 // has passed are deleted.
                 let configure = configure_store(&db, &self.ctx.settings, true);
+                let mode = db.station().mode;
+                self.ctx.backends = Backends::from_settings(&self.ctx.settings, mode);
+                let configure = Task::batch([configure, diagnose(self.ctx.settings.clone(), mode)]);
                 self.ctx.db = Some(db);
                 if self.preview.is_some() {
                     let (screen, task) = benchmark::Preview::open(&mut self.ctx);
@@ -372,7 +393,12 @@ impl App {
                     Some(db) => configure_store(db, &self.ctx.settings, false),
                     None => Task::none(),
                 };
-                Task::batch([configure, diagnose(self.ctx.settings.clone())])
+                match self.ctx.station_mode() {
+                    Some(mode) => {
+                        Task::batch([configure, diagnose(self.ctx.settings.clone(), mode)])
+                    }
+                    None => configure,
+                }
             }
             Nav::Request(id) => match self.ctx.db() {
                 Ok(db) => Task::perform(
@@ -524,6 +550,13 @@ fn applicant_window(windowed: bool) -> window::Settings {
     }
 }
 
+/// The open store, and what the start-up check of the settings file found.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    db: Db,
+    check: SettingsCheck,
+}
+
 /// Opens the store off the UI thread; `None` when the station is not set up yet.
 fn open_store(paths: Paths) -> Task<Message> {
     Task::perform(
@@ -531,8 +564,11 @@ fn open_store(paths: Paths) -> Task<Message> {
             if !Store::exists(&paths) {
                 return Ok(None);
             }
-            let store = Store::open(&paths, std::sync::Arc::new(SystemClock))?;
-            Ok(Some(Db::start(store).map_err(Failure::other)?))
+            let mut store = Store::open(&paths, std::sync::Arc::new(SystemClock))?;
+            // A settings file changed outside Rekam is audited now and shown once the kiosk is up.
+            let check = store.check_device_settings()?;
+            let db = Db::start(store).map_err(Failure::other)?;
+            Ok(Some(Opened { db, check }))
         }),
         |result| Message::Opened(result.and_then(|r| r)),
     )
@@ -557,10 +593,10 @@ fn configure_store(db: &Db, settings: &DeviceSettings, purge: bool) -> Task<Mess
 }
 
 /// Runs the doctor off the UI thread.
-fn diagnose(settings: DeviceSettings) -> Task<Message> {
+fn diagnose(settings: DeviceSettings, mode: StationMode) -> Task<Message> {
     Task::perform(
         off_thread("rekam-doctor", move || {
-            crate::devices::doctor::diagnose(&settings)
+            crate::devices::doctor::diagnose(&settings, mode)
         }),
         |result| Message::Diagnosed(result.unwrap_or_default()),
     )

@@ -26,6 +26,16 @@ impl Ctx {
         self.tr.lang()
     }
 
+    /// The station's mode, once the store is open.
+    pub fn station_mode(&self) -> Option<crate::domain::StationMode> {
+        self.db.as_ref().map(|db| db.station().mode)
+    }
+
+    /// A training station (or one not set up yet): marked as such on every screen.
+    pub fn training(&self) -> bool {
+        self.station_mode() != Some(crate::domain::StationMode::Production)
+    }
+
     /// The storage handle; screens that need it are only shown once the store is open.
     pub fn db(&self) -> Result<&Db, Failure> {
         self.db

@@ -66,6 +66,16 @@ pub enum Link {
     Lost(String),
 }
 
+impl Link {
+    /// Where captures come from while connected.
+    pub fn provenance(&self) -> Option<crate::domain::Provenance> {
+        match self {
+            Link::Connected(info) => Some(crate::domain::Provenance::of(info)),
+            Link::Opening | Link::Lost(_) => None,
+        }
+    }
+}
+
 /// How a device's events reach the UI: `start` runs on the forwarding thread and returns a guard
 /// (the worker: dropped, it stops the device) and the device's receiver; `ready` may announce the
 /// guard to the screen first (a command sender, a session); `convert` maps each event (`None`

@@ -163,6 +163,7 @@ mod tests {
             &StationSetup {
                 kecamatan_code: "331301".into(),
                 station_id: "01".into(),
+                mode: crate::domain::StationMode::Training,
                 supervisor: NewUser {
                     username: "kasi".into(),
                     full_name: "Sri Wahyuni".into(),

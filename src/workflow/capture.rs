@@ -10,6 +10,7 @@ use super::{
     Action, CaptureContent, CaptureInput, Encoding, ExceptionKind, Modality, Step, WorkflowError,
 };
 use crate::capture::session::Attempt;
+use crate::domain::{Provenance, StationMode};
 use crate::store::cached;
 use crate::store::{Store, StoreError, User, WriteCtx, audit};
 
@@ -82,6 +83,7 @@ fn insert_capture(
     operator: &User,
     request: i64,
     input: &CaptureInput,
+    device: Option<&Provenance>,
 ) -> Result<i64, WorkflowError> {
     let CaptureInput {
         modality,
@@ -122,9 +124,10 @@ fn insert_capture(
     };
     cached::execute(tx,
         "INSERT INTO captures (request_id, modality, position, attempt, quality, format, width, height,
-             exception, exception_reason, captured_by, captured_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![request, modality, position, attempt, quality, format, width, height, exception, why, operator.id, ctx.now],
+             exception, exception_reason, captured_by, captured_at, device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![request, modality, position, attempt, quality, format, width, height, exception, why, operator.id, ctx.now,
+            device.filter(|_| format.is_some()).map(|d| json!(d).to_string())],
     )
     .map_err(sql)?;
     let capture = tx.last_insert_rowid();
@@ -150,6 +153,7 @@ fn insert_capture(
             detail: json!({
                 "request": request, "modality": modality, "position": position, "attempt": attempt,
                 "quality": quality, "format": format, "bytes": size, "exception": exception, "reason": why,
+                "device": device.filter(|_| format.is_some()),
             }),
         },
     )?;
@@ -211,6 +215,20 @@ impl Store {
             }
             check_capture_input(input)?;
         }
+        let has_data = attempt
+            .captures
+            .iter()
+            .any(|c| matches!(c.content, CaptureContent::Data { .. }));
+        let device = match (&attempt.device, has_data) {
+            (_, false) => None,
+            (None, true) => return Err(WorkflowError::NoProvenance),
+            (Some(d), true) => {
+                if d.simulated() && self.station().mode == StationMode::Production {
+                    return Err(WorkflowError::SimulatedOnProduction(d.model.clone()));
+                }
+                Some(d)
+            }
+        };
         for (position, decision) in &attempt.decisions {
             if decision.modality != attempt.modality
                 || !attempt.modality.positions().contains(position)
@@ -233,7 +251,7 @@ impl Store {
             let captures = attempt
                 .captures
                 .iter()
-                .map(|input| insert_capture(tx, ctx, step, operator, request, input))
+                .map(|input| insert_capture(tx, ctx, step, operator, request, input, device))
                 .collect::<Result<Vec<_>, _>>()?;
             let decisions = attempt
                 .decisions

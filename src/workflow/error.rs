@@ -45,6 +45,10 @@ pub enum WorkflowError {
     BadPosition { modality: Modality, position: u8 },
     #[error("the capture has no data")]
     EmptyCapture,
+    #[error("a capture with data does not say which device made it")]
+    NoProvenance,
+    #[error("a production station does not store captures from a simulator ({0})")]
+    SimulatedOnProduction(String),
     #[error("capture {0} does not belong to this request")]
     CaptureNotFound(i64),
     #[error("satisfaction score {0} is not between 1 and 4")]
@@ -120,6 +124,12 @@ impl Localize for WorkflowError {
                     "Only a supervisor may close the day, export the batch or import an acknowledgement.",
                 )
                 .to_owned(),
+            NotSupervisor("change_settings") => lang
+                .pick(
+                    "Hanya supervisor yang boleh mengubah pengaturan perangkat.",
+                    "Only a supervisor may change the device settings.",
+                )
+                .to_owned(),
             NotSupervisor(_) => lang
                 .pick(
                     "Hanya supervisor yang boleh memverifikasi, memvalidasi atau menolak.",
@@ -171,6 +181,20 @@ impl Localize for WorkflowError {
             EmptyCapture => lang
                 .pick("Hasil rekaman kosong.", "The capture is empty.")
                 .to_owned(),
+            NoProvenance => lang
+                .pick(
+                    "Hasil rekaman tidak menyebut perangkat yang membuatnya: tidak disimpan. Sambungkan ulang perangkatnya lalu rekam lagi.",
+                    "The capture does not name the device that made it: not stored. Reconnect the device and capture again.",
+                )
+                .to_owned(),
+            SimulatedOnProduction(model) => match lang {
+                Lang::Id => format!(
+                    "Stasiun produksi tidak menyimpan hasil dari simulator ({model}). Pasang perangkat yang asli; lihat `rekam doctor`."
+                ),
+                Lang::En => format!(
+                    "A production station does not store captures from a simulator ({model}). Attach the real device; see `rekam doctor`."
+                ),
+            },
             BadScore(score) => match lang {
                 Lang::Id => format!("Nilai kepuasan {score} tidak sah (harus 1-4)."),
                 Lang::En => format!("Satisfaction score {score} is not valid (must be 1-4)."),

@@ -18,6 +18,7 @@ pub mod decisions;
 pub mod engine;
 mod error;
 pub mod queue;
+pub mod settings;
 pub mod survey;
 pub mod timing;
 pub mod view;

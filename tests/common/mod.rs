@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use rekam::capture::session::Attempt;
 use rekam::domain::applicant::{BloodType, Nationality, Religion};
 use rekam::domain::service::Check;
-use rekam::domain::{Biodata, MaritalStatus, ServiceType, Sex};
+use rekam::domain::{Biodata, MaritalStatus, ServiceType, Sex, StationMode};
 use rekam::store::{Clock, ManualClock, NewUser, Paths, Role, StationSetup, Store, User};
 use rekam::workflow::{CaptureContent, CaptureInput, Encoding, Modality, Step, WorkflowError};
 
@@ -40,10 +40,32 @@ pub fn clock_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
 }
 
+/// The device a test's captures come from: a simulator (the test stations are training
+/// stations).
+pub fn device() -> rekam::domain::Provenance {
+    rekam::domain::Provenance::simulator("test device")
+}
+
+/// A real device as its driver reports it.
+pub fn real_device() -> rekam::domain::Provenance {
+    rekam::domain::Provenance {
+        backend: rekam_device::Backend::Real,
+        model: "Test Slap 442".into(),
+        serial: Some("T-0001".into()),
+        firmware: Some("1.0.0".into()),
+    }
+}
+
 pub fn setup_store(paths: &Paths, clock: Arc<dyn Clock>) -> Store {
+    setup_store_as(paths, clock, StationMode::Training)
+}
+
+/// A station of `mode`.
+pub fn setup_store_as(paths: &Paths, clock: Arc<dyn Clock>, mode: StationMode) -> Store {
     let setup = StationSetup {
         kecamatan_code: "331301".into(),
         station_id: "01".into(),
+        mode,
         supervisor: NewUser {
             username: "kasi".into(),
             full_name: "Sri Wahyuni".into(),
@@ -57,7 +79,12 @@ pub fn setup_store(paths: &Paths, clock: Arc<dyn Clock>) -> Store {
 
 /// A station with its supervisor and an operator.
 pub fn station(paths: &Paths, clock: Arc<dyn Clock>) -> (Store, User, User) {
-    let mut store = setup_store(paths, clock);
+    station_as(paths, clock, StationMode::Training)
+}
+
+/// The same, of `mode`.
+pub fn station_as(paths: &Paths, clock: Arc<dyn Clock>, mode: StationMode) -> (Store, User, User) {
+    let mut store = setup_store_as(paths, clock, mode);
     let sup = store
         .authenticate("kasi", PASSWORD)
         .expect("supervisor login");
@@ -243,6 +270,12 @@ pub fn add_capture(
     request: i64,
     input: CaptureInput,
 ) -> Result<i64, WorkflowError> {
-    let attempt = Attempt::of(request, input.modality, vec![input]);
+    // A production station stores only what a real device made: its captures are said to
+    // come from one (the store cannot tell a fixture from a scanner; the drivers can).
+    let device = match store.station().mode {
+        StationMode::Production => real_device(),
+        StationMode::Training => device(),
+    };
+    let attempt = Attempt::of(request, input.modality, vec![input]).from_device(device);
     Ok(store.record_attempt(op, &attempt)?.captures[0])
 }

@@ -75,6 +75,12 @@ pub enum Problem {
         expected: usize,
         found: usize,
     },
+    /// A production station's record holds captures from a simulator, or from a device it
+    /// does not name.
+    SimulatedCapture {
+        record: String,
+        captures: Vec<String>,
+    },
 }
 
 impl Localize for Problem {
@@ -82,6 +88,18 @@ impl Localize for Problem {
         use Problem::*;
         let id = lang == Lang::Id;
         match self {
+            SimulatedCapture { record, captures } => {
+                let list = captures.join(", ");
+                if id {
+                    format!(
+                        "Rekaman {record} dari stasiun produksi memuat hasil simulator atau dari perangkat tanpa nama: {list}. Rekaman ini ditolak."
+                    )
+                } else {
+                    format!(
+                        "Record {record} from a production station holds captures from a simulator or from an unnamed device: {list}. The record is refused."
+                    )
+                }
+            }
             NotAPacket { detail } => {
                 if id {
                     format!("Bukan file batch Rekam atau strukturnya rusak ({detail}).")

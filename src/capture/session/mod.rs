@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use super::policy::{AutoCapture, Decision, Outcome, Step, Thresholds};
 use super::quality::{Assessment, Modality};
-use crate::domain::CaptureInput;
+use crate::domain::{CaptureInput, Provenance};
 use crate::lang::{Lang, Localize};
 
 pub use gates::{
@@ -124,6 +124,9 @@ pub struct Attempt {
     pub decisions: Vec<(u8, Decision)>,
     /// This completes the capture step: leave it for the next one.
     pub finish: bool,
+    /// The device the data came from, as it reported itself when opened: stored with every
+    /// capture of the attempt that has data (required for those).
+    pub device: Option<Provenance>,
 }
 
 impl Attempt {
@@ -135,7 +138,14 @@ impl Attempt {
             captures,
             decisions: Vec::new(),
             finish: false,
+            device: None,
         }
+    }
+
+    /// The same, with its data from `device`.
+    pub fn from_device(mut self, device: Provenance) -> Attempt {
+        self.device = Some(device);
+        self
     }
 
     /// The same, completing the capture step.
@@ -164,6 +174,8 @@ pub struct Session<G: Gate> {
     /// The last attempt that ended without a passing sample.
     retry: Option<Decision>,
     taken: Option<Taken<G::Sample>>,
+    /// The device the samples come from, as it reported itself when opened.
+    device: Option<Provenance>,
 }
 
 impl<G: Gate> Session<G> {
@@ -188,6 +200,7 @@ impl<G: Gate> Session<G> {
             pending: Vec::new(),
             retry: None,
             taken: None,
+            device: None,
         }
     }
 
@@ -398,6 +411,7 @@ impl<G: Gate> Session<G> {
     /// pending until [`Session::stored`].
     pub fn attempt(&self, captures: Vec<CaptureInput>, finish: bool) -> Attempt {
         Attempt {
+            device: self.device.clone(),
             request: self.request,
             modality: self.modality(),
             captures,
@@ -408,6 +422,21 @@ impl<G: Gate> Session<G> {
                 .collect(),
             finish,
         }
+    }
+
+    /// The device the samples come from (when it connects, or reconnects as another).
+    pub fn set_device(&mut self, device: Provenance) {
+        self.device = Some(device);
+    }
+
+    /// The same, built in.
+    pub fn with_device(mut self, device: Option<Provenance>) -> Session<G> {
+        self.device = device;
+        self
+    }
+
+    pub fn device(&self) -> Option<&Provenance> {
+        self.device.as_ref()
     }
 
     /// The attempt was stored: its decisions are no longer pending.

@@ -3,6 +3,7 @@
 use super::*;
 use crate::devices::Mode;
 use crate::ui::screen::testing::{Fixture, run, simulator};
+use crate::workflow::settings::SettingsCheck;
 
 /// An app on the fixture's station, logged in as the operator, at the queue.
 fn app(f: Fixture) -> (App, Fixture) {
@@ -138,7 +139,10 @@ fn the_store_gets_the_disk_floor_at_open_and_with_new_settings() {
     });
     let floor = |f: &Fixture| f.store(|s| Ok(s.disk_space()?.floor_mb));
     assert_eq!(floor(&f), 0, "the store starts without a floor");
-    let messages = run(app.update(Message::Opened(Ok(Some(db)))));
+    let messages = run(app.update(Message::Opened(Ok(Some(super::Opened {
+        db,
+        check: SettingsCheck::Unchanged,
+    })))));
     assert!(
         messages
             .iter()

@@ -5,6 +5,7 @@ use iced::widget::{button, column, container, row, space, text};
 use iced::{Alignment, Element, Length, window};
 
 use super::{App, IDLE_WARNING, Message};
+use crate::domain::StationMode;
 use crate::store::Role;
 use crate::ui::applicant::{self, Guide, Show};
 use crate::ui::screen::{self, Nav, Screen};
@@ -33,7 +34,28 @@ impl App {
     fn applicant_view(&self) -> Element<'_, Message> {
         // The guide is rebuilt per frame; its images are shared handles, cheap to clone.
         let guide = self.guide();
-        applicant::view(guide, self.ctx.tr).map(Message::Satisfaction)
+        let view = applicant::view(guide, self.ctx.tr).map(Message::Satisfaction);
+        match self.training_band() {
+            Some(band) => column![band, view].into(),
+            None => view,
+        }
+    }
+
+    /// The band every screen of a training station shows, so that nobody takes it for a
+    /// production station (nor its proofs and packets for real ones).
+    fn training_band(&self) -> Option<Element<'_, Message>> {
+        (self.ctx.station_mode() == Some(StationMode::Training)).then(|| {
+            container(
+                text(self.ctx.tr.t("app.training_band"))
+                    .size(theme::BODY)
+                    .width(Length::Fill)
+                    .align_x(Alignment::Center),
+            )
+            .padding([6, 16])
+            .width(Length::Fill)
+            .style(theme::banner(Tone::Warning))
+            .into()
+        })
     }
 
     /// The operator's window: top bar, notices, the screen, and the applicant panel on demand.
@@ -59,12 +81,15 @@ impl App {
                 .view(&self.ctx)
                 .map_or_else(|| space().into(), |v| v.map(Message::Screen)),
         };
-        let mut page = column![self.top_bar()];
+        let mut page = column![].push(self.training_band()).push(self.top_bar());
         if let Some(left) = self.idle_left().filter(|l| *l <= IDLE_WARNING) {
             page = page.push(notice_bar(
                 Tone::Warning,
                 tr.f("app.idle_warning", &[("seconds", &left.as_secs())]),
             ));
+        }
+        if let Some(edit) = &self.outside_edit {
+            page = page.push(notice_bar(Tone::Warning, edit.clone()));
         }
         if let Some((tone, message)) = &self.notice {
             page = page.push(notice_bar(*tone, message.clone()));

@@ -13,7 +13,8 @@ use super::{Action, Nav};
 use crate::announce::{Announcer, announcement};
 use crate::devices::doctor::{self, Diagnosis, class_name};
 use crate::devices::{DeviceSettings, Mode};
-use crate::lang::{Lang, Localize};
+use crate::domain::StationMode;
+use crate::lang::Lang;
 use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::i18n::{Tr, tk};
@@ -86,6 +87,11 @@ impl std::fmt::Display for LangChoice {
     }
 }
 
+/// The station's mode (training until the store is open).
+fn station(ctx: &Ctx) -> StationMode {
+    ctx.station_mode().unwrap_or(StationMode::Training)
+}
+
 fn mode_of(settings: &DeviceSettings, class: DeviceClass) -> Mode {
     match class {
         DeviceClass::Fingerprint => settings.fingerprint.mode,
@@ -116,7 +122,7 @@ impl State {
             error: None,
             selected: 0,
         };
-        (state, check(ctx.settings.clone()))
+        (state, check(ctx.settings.clone(), station(ctx)))
     }
 
     pub fn update(&mut self, message: Message, ctx: &Ctx) -> Action<Message> {
@@ -124,7 +130,7 @@ impl State {
             Message::Check => {
                 if !self.checking {
                     self.checking = true;
-                    return Action::Run(check(ctx.settings.clone()));
+                    return Action::Run(check(ctx.settings.clone(), station(ctx)));
                 }
             }
             Message::Checked(diagnoses) => {
@@ -169,21 +175,22 @@ impl State {
                 }
             }
             Message::Save => {
+                if !supervisor(ctx) {
+                    self.error = Some(Failure::new(crate::workflow::WorkflowError::NotSupervisor(
+                        "change_settings",
+                    )));
+                    return Action::None;
+                }
                 let settings = self.draft.clone();
-                let dir = ctx.paths.data_dir.clone();
                 self.error = None;
                 return Action::Run(Task::perform(
-                    blocking(move || {
-                        settings
-                            .save(&dir)
-                            .map(|()| Box::new(settings))
-                            .map_err(|e| Failure::new(SaveFailed(e.to_string())))
+                    // Through the store: it checks the role and the station's mode, writes the
+                    // file and audits every change with its old and new value.
+                    ctx.write(move |store, user| {
+                        store.save_device_settings(user, &settings)?;
+                        Ok(Box::new(settings))
                     }),
-                    |r| {
-                        Message::Saved(
-                            r.unwrap_or_else(|| Err(Failure::internal("save thread stopped"))),
-                        )
-                    },
+                    Message::Saved,
                 ));
             }
             Message::Saved(Ok(settings)) => {
@@ -205,6 +212,9 @@ impl State {
                 Some(Backend::Real) => (tr.t("devices.ready_real"), Tone::Good),
                 Some(Backend::Simulated) => (tr.t("devices.simulated"), Tone::Info),
                 None if found.is_none() => (tr.t("devices.checking"), Tone::Info),
+                None if found.is_some_and(Diagnosis::refused) => {
+                    (tr.t("devices.refused"), Tone::Bad)
+                }
                 None => (tr.t("devices.not_ready"), Tone::Bad),
             };
             let detail = found
@@ -213,6 +223,7 @@ impl State {
             let advice = found.and_then(|d| d.advice(lang));
             let modes: Vec<ModeChoice> = [Mode::Auto, Mode::Real, Mode::Simulated]
                 .into_iter()
+                .filter(|m| *m != Mode::Simulated || ctx.training())
                 .map(|m| ModeChoice(m, lang))
                 .collect();
             let class = *class;
@@ -304,7 +315,7 @@ impl State {
             .align_y(Alignment::Center),
             row![
                 button(text(tr.t("devices.save")).size(theme::BODY))
-                    .on_press(Message::Save)
+                    .on_press_maybe(supervisor(ctx).then_some(Message::Save))
                     .padding(theme::BUTTON_PADDING)
                     .style(button::primary),
                 button(text(tr.t("devices.test_call")).size(theme::BODY))
@@ -318,6 +329,11 @@ impl State {
                 .padding(theme::BUTTON_PADDING)
                 .style(button::secondary),
         ]
+        .push((!supervisor(ctx)).then(|| {
+            text(tr.t("devices.supervisor_only"))
+                .size(theme::SMALL)
+                .style(theme::muted)
+        }))
         .push(self.saved.then(|| {
             text(tr.t("devices.saved"))
                 .size(theme::BODY)
@@ -389,9 +405,16 @@ fn export_settings<'a>(settings: &DeviceSettings, tr: Tr) -> Element<'a, Message
     .into()
 }
 
+/// Whether the logged-in user may change the settings (the store checks again).
+fn supervisor(ctx: &Ctx) -> bool {
+    ctx.user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::store::Role::Supervisor)
+}
+
 /// Runs the doctor on a thread of its own (probing a pad takes about a second).
-fn check(settings: DeviceSettings) -> Task<Message> {
-    Task::perform(blocking(move || doctor::diagnose(&settings)), |d| {
+fn check(settings: DeviceSettings, mode: StationMode) -> Task<Message> {
+    Task::perform(blocking(move || doctor::diagnose(&settings, mode)), |d| {
         Message::Checked(d.unwrap_or_default())
     })
 }
@@ -399,18 +422,6 @@ fn check(settings: DeviceSettings) -> Task<Message> {
 /// Runs `f` on a thread of its own (`None`: the thread could not run).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     crate::ui::db::off_thread("rekam-devices", f).await.ok()
-}
-
-#[derive(Debug)]
-struct SaveFailed(String);
-
-impl Localize for SaveFailed {
-    fn localize(&self, lang: Lang) -> String {
-        match lang {
-            Lang::Id => format!("Pengaturan tidak dapat disimpan: {}", self.0),
-            Lang::En => format!("The settings cannot be saved: {}", self.0),
-        }
-    }
 }
 
 #[cfg(test)]

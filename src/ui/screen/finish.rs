@@ -385,6 +385,7 @@ pub fn proof(
         kecamatan_name: station.kecamatan_name.clone(),
         operator: operator.to_owned(),
         ticket: request.ticket.clone(),
+        training: station.mode.is_training(),
         exceptions: request
             .captures
             .iter()

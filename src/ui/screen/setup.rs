@@ -10,14 +10,18 @@ use iced::{Alignment, Element, Length, Task};
 use zeroize::Zeroizing;
 
 use super::{Action, Nav};
-use crate::domain::region;
+use crate::domain::{StationMode, region};
 use crate::store::{NewUser, Role, StationSetup, Store, SystemClock};
 use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
+use crate::ui::i18n::tk;
 use crate::ui::theme::{self, Tone};
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
+    /// Training until production is chosen explicitly: a newcomer's first start can try
+    /// everything with the simulators.
+    mode: StationMode,
     kecamatan: String,
     station: String,
     username: String,
@@ -30,6 +34,7 @@ pub struct State {
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    Mode(StationMode),
     Kecamatan(String),
     Station(String),
     Username(String),
@@ -57,13 +62,21 @@ impl crate::lang::Localize for Mismatch {
 impl State {
     pub fn new(_ctx: &Ctx) -> State {
         State {
+            mode: StationMode::Training,
+            kecamatan: String::new(),
             station: "01".into(),
-            ..State::default()
+            username: String::new(),
+            full_name: String::new(),
+            password: String::new(),
+            confirm: String::new(),
+            busy: false,
+            error: None,
         }
     }
 
     pub fn update(&mut self, message: Message, ctx: &Ctx) -> Action<Message> {
         match message {
+            Message::Mode(mode) => self.mode = mode,
             Message::Kecamatan(v) => {
                 self.kecamatan = v.chars().filter(char::is_ascii_digit).take(6).collect()
             }
@@ -95,6 +108,7 @@ impl State {
         let setup = StationSetup {
             kecamatan_code: self.kecamatan.clone(),
             station_id: self.station.trim().to_owned(),
+            mode: self.mode,
             supervisor: NewUser {
                 username: self.username.trim().to_owned(),
                 full_name: self.full_name.trim().to_owned(),
@@ -161,9 +175,36 @@ impl State {
             .padding(theme::BUTTON_PADDING)
             .on_press_maybe((!self.busy).then_some(Message::Submit))
             .style(button::primary);
+        let choice = |mode: StationMode, key: &'static str| {
+            let chosen = self.mode == mode;
+            button(text(tr.t(key)).size(theme::BODY))
+                .padding(theme::BUTTON_PADDING)
+                .on_press(Message::Mode(mode))
+                .style(if chosen {
+                    button::primary
+                } else {
+                    button::secondary
+                })
+        };
+        let mode_hint = match self.mode {
+            StationMode::Training => tr.t("setup.mode_training_hint"),
+            StationMode::Production => tr.t("setup.mode_production_hint"),
+        };
         let form = column![
             text(tr.t("setup.title")).size(theme::TITLE),
             text(tr.t("setup.intro")).size(theme::BODY),
+            text(tr.t("setup.mode")).size(theme::HEADING),
+            row![
+                choice(StationMode::Training, tk("setup.mode_training")),
+                choice(StationMode::Production, tk("setup.mode_production")),
+            ]
+            .spacing(theme::GAP),
+            container(text(mode_hint).size(theme::BODY))
+                .padding(10)
+                .style(theme::banner(match self.mode {
+                    StationMode::Training => Tone::Info,
+                    StationMode::Production => Tone::Good,
+                })),
             row![
                 field(
                     tr.t("setup.kecamatan"),
@@ -245,6 +286,8 @@ impl State {
     pub fn shortcut(&self, key: &Key, _modifiers: Modifiers) -> Option<Message> {
         match key {
             Key::Named(Named::Enter) => Some(Message::Submit),
+            Key::Named(Named::F3) => Some(Message::Mode(StationMode::Training)),
+            Key::Named(Named::F4) => Some(Message::Mode(StationMode::Production)),
             _ => None,
         }
     }

@@ -45,6 +45,11 @@ pub fn today() -> NaiveDate {
 
 impl Fixture {
     pub fn new() -> Fixture {
+        Fixture::of(crate::domain::StationMode::Training)
+    }
+
+    /// A station of `mode`, the operator logged in.
+    pub fn of(mode: crate::domain::StationMode) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let paths = Paths {
             data_dir: dir.path().join("data"),
@@ -64,6 +69,7 @@ impl Fixture {
             &StationSetup {
                 kecamatan_code: KECAMATAN.into(),
                 station_id: "01".into(),
+                mode,
                 supervisor: NewUser {
                     username: "kasi".into(),
                     full_name: "Sri Wahyuni".into(),
@@ -188,7 +194,12 @@ impl Fixture {
                         content: sample(modality),
                     })
                     .collect();
-                s.record_attempt(&op, &Attempt::of(id, modality, captures).finishing())?;
+                s.record_attempt(
+                    &op,
+                    &Attempt::of(id, modality, captures)
+                        .from_device(crate::domain::Provenance::simulator("test device"))
+                        .finishing(),
+                )?;
                 at = s.request(id)?.map(|r| r.step).unwrap_or(at);
             }
             if go(at) && at == Step::Review {

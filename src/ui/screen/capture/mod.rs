@@ -171,7 +171,8 @@ impl<G: CameraGate> Camera<G> {
             limits,
             Pace::Stream,
             Instant::now(),
-        );
+        )
+        .with_device(self.session.device().cloned());
         self.session.set_automatic(automatic, Instant::now());
         self.back_to_live();
     }
@@ -241,8 +242,9 @@ impl<G: CameraGate> Camera<G> {
     fn camera(&mut self, update: CameraUpdate) -> Action<Message<G>> {
         match update {
             CameraUpdate::Link(link) => {
-                if matches!(link, Link::Connected(_)) {
+                if let Some(device) = link.provenance() {
                     self.problem = None;
+                    self.session.set_device(device);
                 }
                 self.link = link;
                 Action::None

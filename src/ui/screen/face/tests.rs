@@ -39,7 +39,21 @@ fn preview(background: Background, sequence: u64, at: Instant) -> Preview {
     device::preview(&frame, true)
 }
 
+/// What the simulated face camera says when it opens, as the camera subscription delivers it.
+fn connected() -> Message {
+    let camera = SimulatedCamera::face(
+        &CameraConfig::face(0),
+        Background::Red,
+        7,
+        SimOptions::default(),
+    )
+    .expect("simulated camera");
+    Message::Camera(CameraUpdate::Link(Link::Connected(camera.info())))
+}
+
 fn frame(state: &mut State, f: &Fixture, background: Background, n: u64, at: Instant) {
+    // The camera says what it is before its first frame, as the worker does.
+    assert!(settle(state, connected(), &f.ctx, State::update).is_none());
     let p = preview(background, n, at);
     let nav = settle(
         state,
@@ -358,7 +372,9 @@ fn a_refused_save_keeps_the_still_and_says_why() {
         };
         s.record_attempt(
             &op,
-            &Attempt::of(id, Modality::Face, vec![input]).finishing(),
+            &Attempt::of(id, Modality::Face, vec![input])
+                .from_device(crate::domain::Provenance::simulator("test camera"))
+                .finishing(),
         )?;
         Ok(())
     });

@@ -237,6 +237,7 @@ impl State {
         while self.slap < SLAPS.len() && !self.has_work(self.slap) {
             self.slap += 1;
         }
+        let device = self.link.provenance();
         self.session = self.mode().map(|mode| {
             let gate = SlapGate::new(mode, &self.excepted());
             let position = gate.position();
@@ -249,6 +250,7 @@ impl State {
                 Pace::PerSample,
                 now,
             )
+            .with_device(device)
         });
         if let Some(first) = self.expected().first() {
             self.selected = first.position();
@@ -349,6 +351,9 @@ impl State {
                 }
             }
             ScanUpdate::Link(link) => {
+                if let (Some(device), Some(session)) = (link.provenance(), &mut self.session) {
+                    session.set_device(device);
+                }
                 if matches!(link, Link::Connected(_))
                     && matches!(self.notice, Some(Notice::Device(_)))
                 {

@@ -54,6 +54,17 @@ fn image_message(c: Capture) -> Message {
 }
 
 fn ready(f: &Fixture, s: &mut State) -> Receiver<ScanCommand> {
+    // The scanner says what it is when it opens, before it is ready for commands.
+    let device = SimDevice::new(SimConfig::fast()).with_person(person());
+    let info = Scanner::open(device.open().expect("plugged"))
+        .expect("opens")
+        .device_info();
+    settle(
+        s,
+        Message::Scanner(ScanUpdate::Link(Link::Connected(info))),
+        &f.ctx,
+        State::update,
+    );
     let (tx, rx) = channel();
     settle(
         s,

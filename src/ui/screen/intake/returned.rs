@@ -65,6 +65,7 @@ impl State {
                 .map(|s| s.kecamatan_name.clone())
                 .unwrap_or_default(),
             station_id: station.map(|s| s.station_id.clone()).unwrap_or_default(),
+            training: ctx.training(),
         }
     }
 

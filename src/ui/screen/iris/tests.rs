@@ -11,7 +11,7 @@ use super::*;
 use crate::capture::policy::Outcome;
 use crate::capture::session::Attempt;
 use crate::lang::Lang;
-use crate::ui::device::{self, CameraUpdate, Preview};
+use crate::ui::device::{self, CameraUpdate, Link, Preview};
 use crate::ui::screen::capture::Phase;
 use crate::ui::screen::testing::{Fixture, settle, simulator};
 
@@ -44,7 +44,19 @@ fn cam(m: capture::Message<IrisGate>) -> Message {
     Message::Camera(m)
 }
 
+/// What the simulated iris camera says when it opens.
+fn connected(eye: Eye) -> Message {
+    let camera = SimulatedCamera::iris(&CameraConfig::iris(2), eye, 7, SimOptions::default())
+        .expect("simulated camera");
+    cam(capture::Message::Camera(CameraUpdate::Link(
+        Link::Connected(camera.info()),
+    )))
+}
+
 fn frame(state: &mut State, f: &Fixture, at: Instant, blur: f32) {
+    // The camera says what it is before its first frame, as the worker does.
+    let open = connected(state.eye());
+    assert!(send(state, f, open).is_none());
     let p = preview(state.eye(), at, blur);
     let nav = send(
         state,
@@ -370,6 +382,8 @@ fn a_blank_frame_is_never_taken_by_itself_and_the_manual_take_is_noted() {
     Arc::make_mut(&mut blank.rgb)
         .pixels_mut()
         .for_each(|p| p.0 = [128, 128, 128]);
+    let open = connected(state.eye());
+    assert!(send(&mut state, &f, open).is_none());
     send(
         &mut state,
         &f,
@@ -404,7 +418,8 @@ fn store_eyes(f: &Fixture, id: i64, positions: &[u8], finish: bool) {
             content: crate::ui::screen::testing::sample(Modality::Iris),
         })
         .collect();
-    let mut attempt = Attempt::of(id, Modality::Iris, captures);
+    let mut attempt = Attempt::of(id, Modality::Iris, captures)
+        .from_device(crate::domain::Provenance::simulator("test camera"));
     attempt.finish = finish;
     f.store(move |s| Ok(s.record_attempt(&op, &attempt)?));
 }

@@ -75,3 +75,44 @@ fn the_view_shows_the_kecamatan_found_and_the_key_file() {
     assert!(matches!(messages.first(), Some(Message::Username(u)) if u == "k"));
     assert!(matches!(messages.last(), Some(Message::Submit)));
 }
+
+#[test]
+fn a_station_is_training_unless_production_is_chosen_and_keeps_its_mode() {
+    for (key, mode) in [
+        (None, StationMode::Training),
+        (Some(Named::F4), StationMode::Production),
+    ] {
+        let mut f = Fixture::new();
+        let _dir = first_start(&mut f);
+        let mut state = State::new(&f.ctx);
+        if let Some(named) = key {
+            let m = state
+                .shortcut(&Key::Named(named), Modifiers::empty())
+                .expect("a mode key");
+            state.update(m, &f.ctx);
+        }
+        let hint = f.ctx.tr.t(crate::ui::i18n::tk(match mode {
+            StationMode::Training => "setup.mode_training_hint",
+            StationMode::Production => "setup.mode_production_hint",
+        }));
+        {
+            let mut ui = simulator(state.view(&f.ctx));
+            assert!(ui.find(hint.as_str()).is_ok(), "{hint}");
+        }
+        fill(&mut state, &f.ctx, "rahasia-123", "rahasia-123");
+        assert!(matches!(
+            settle(&mut state, Message::Submit, &f.ctx, State::update),
+            Some(Nav::SetUp)
+        ));
+        assert_eq!(Store::peek_mode(&f.ctx.paths).expect("peek"), Some(mode));
+        // Fixed for the station's life: the database refuses to change it.
+        let store = Store::open(&f.ctx.paths, Arc::new(SystemClock)).expect("open");
+        assert_eq!(store.station().mode, mode);
+        let changed = store
+            .conn()
+            .execute("UPDATE station_mode SET mode = 'training'", []);
+        assert!(changed.is_err(), "the mode cannot be changed");
+        let deleted = store.conn().execute("DELETE FROM station_mode", []);
+        assert!(deleted.is_err(), "the mode cannot be removed");
+    }
+}

@@ -231,6 +231,7 @@ impl State {
             PadUpdate::Link(link) => {
                 match &link {
                     Link::Connected(info) => {
+                        self.session.set_device(crate::domain::Provenance::of(info));
                         if let Some(caps) = capabilities(info) {
                             self.caps = Some(caps);
                             self.drawing.max_x = f32::from(caps.max_x);

@@ -37,6 +37,11 @@ fn signing(person: u64) -> (Vec<Vec<PenPoint>>, Vec<PenSample>) {
 }
 
 fn pen(f: &Fixture, s: &mut State, samples: &[PenSample]) {
+    // The pad is there (it said what it is) before the applicant signs on it.
+    if !matches!(s.link, Link::Connected(_)) {
+        let m = Message::Pad(PadUpdate::Link(Link::Connected(connected())));
+        assert!(settle(s, m, &f.ctx, State::update).is_none());
+    }
     for &sample in samples {
         let m = Message::Pad(PadUpdate::Pen(PadEvent::Sample(sample)));
         assert!(settle(s, m, &f.ctx, State::update).is_none());
