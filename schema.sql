@@ -51,6 +51,8 @@ CREATE TABLE device_settings (
     saved_at        TEXT NOT NULL
 ) STRICT;
 
+-- users.must_change_password (version 4, added by ALTER TABLE, hence after created_at): a password
+-- a supervisor set (a new user, a reset) must be changed at the next login.
 CREATE TABLE users (
     id              INTEGER PRIMARY KEY,
     username        TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(username) BETWEEN 1 AND 32),
@@ -62,7 +64,7 @@ CREATE TABLE users (
     failed_logins   INTEGER NOT NULL DEFAULT 0,
     locked_until    TEXT,
     created_at      TEXT NOT NULL
-) STRICT;
+, must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1))) STRICT;
 
 -- Counters that only go up: queue numbers per (day, prefix) and register numbers per day.
 -- Never decremented and never deleted, so no number is handed out twice.
@@ -307,3 +309,24 @@ CREATE TABLE capture_decisions (
     CHECK ((score IS NULL) = (findings IS NULL) AND (score IS NULL) = (acceptable IS NULL))
 ) STRICT;
 CREATE INDEX capture_decisions_request ON capture_decisions (request_id, modality, position);
+
+-- The receivers' Ed25519 public keys (the Dinas Dukcapil, the data center) that sign
+-- acknowledgements, pinned by a supervisor; an acknowledgement under any other key changes
+-- nothing. A removed key stays, with who removed it and when.
+CREATE TABLE receiver_keys (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    public_key      TEXT NOT NULL UNIQUE CHECK (length(public_key) = 64 AND public_key NOT GLOB '*[^0-9a-f]*'),
+    added_by        INTEGER NOT NULL REFERENCES users (id),
+    added_at        TEXT NOT NULL,
+    removed_by      INTEGER REFERENCES users (id),
+    removed_at      TEXT
+) STRICT;
+
+-- The applicant's biodata as it stood when the supervisor validated the request (JSON object,
+-- field names as in applicants): the packet carries this, not what the applicant row says later.
+CREATE TABLE request_biodata (
+    request_id      INTEGER PRIMARY KEY REFERENCES requests (id),
+    biodata         TEXT NOT NULL CHECK (json_valid(biodata)),
+    taken_at        TEXT NOT NULL
+) STRICT;

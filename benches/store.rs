@@ -217,7 +217,7 @@ fn big_database() -> PathBuf {
     let (store, _sup) = setup(&p);
     drop(store);
     // Bulk rows through plain SQL in one transaction: the open path does not care how rows came.
-    let mut conn = rusqlite::Connection::open(p.db()).expect("db");
+    let mut conn = Store::open_raw(&p).expect("db");
     let tx = conn.transaction().expect("tx");
     let started = std::time::Instant::now();
     {

@@ -31,9 +31,18 @@ fn sign_in(store: &mut Store, user: &str, lang: Lang) -> anyhow::Result<User> {
             .context("reading the password from standard input")?;
         Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
     };
-    store
+    let u = store
         .authenticate(user, &password)
-        .map_err(|e| anyhow::anyhow!("{}", e.localize(lang)))
+        .map_err(|e| anyhow::anyhow!("{}", e.localize(lang)))?;
+    anyhow::ensure!(
+        !store.must_change_password(&u)?,
+        "{}",
+        lang.pick(
+            "Kata sandi Anda harus diganti dulu: rekam user passwd NAMA",
+            "Your password must be changed first: rekam user passwd NAME"
+        )
+    );
+    Ok(u)
 }
 
 fn describe(item: &OpenItem, lang: Lang) -> String {
@@ -154,26 +163,57 @@ fn trusted(paths: &Paths, stations: Option<&Path>) -> anyhow::Result<TrustedStat
     Ok(trusted)
 }
 
+/// What `rekam verify-batch` was asked.
+pub struct VerifyArgs<'a> {
+    pub file: &'a Path,
+    pub identity: Option<&'a Path>,
+    pub stations: Option<&'a Path>,
+    pub ack_out: Option<&'a Path>,
+    pub ack_key: Option<&'a Path>,
+    pub expect_recipients: &'a [String],
+    pub receiver: &'a str,
+    pub json: bool,
+}
+
 /// `rekam verify-batch`. Exit 0 when the packet is intact and from a registered station, 1
 /// when anything is wrong (each problem printed), 2 when it could not be checked.
-#[allow(clippy::too_many_arguments)]
-pub fn verify(
-    paths: &Paths,
-    lang: Lang,
-    file: &Path,
-    identity: Option<&Path>,
-    stations: Option<&Path>,
-    ack_out: Option<&Path>,
-    receiver: &str,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+pub fn verify(paths: &Paths, lang: Lang, args: &VerifyArgs<'_>) -> anyhow::Result<ExitCode> {
+    let VerifyArgs {
+        file,
+        identity,
+        stations,
+        ack_out,
+        ack_key,
+        expect_recipients,
+        receiver,
+        json,
+    } = *args;
     let loc = |e: batch::VerifyError| anyhow::anyhow!("{}", e.localize(lang));
+    // The acknowledgement's key is loaded before anything is checked: a wrong key file is said
+    // at once, not after a long packet was read.
+    let ack_key = match (ack_out, ack_key) {
+        (Some(_), Some(k)) => Some(
+            rekam::store::StationSigningKey::load(k)
+                .map_err(|e| anyhow::anyhow!("{}", e.localize(lang)))?,
+        ),
+        (Some(_), None) => anyhow::bail!(
+            "{}",
+            lang.pick(
+                "--ack-out perlu --ack-key: kunci penanda tangan penerima (rekam receiver-keygen).",
+                "--ack-out needs --ack-key: the receiver's signing key (rekam receiver-keygen)."
+            )
+        ),
+        (None, _) => None,
+    };
     let trusted = trusted(paths, stations)?;
     let identities = identity
         .map(batch::read_identities)
         .transpose()
         .map_err(loc)?;
-    let v = batch::verify_batch(file, &trusted, identities.as_deref()).map_err(loc)?;
+    let mut v = batch::verify_batch(file, &trusted, identities.as_deref()).map_err(loc)?;
+    if !expect_recipients.is_empty() {
+        batch::check_recipients(&mut v, expect_recipients);
+    }
     if json {
         let problems: Vec<serde_json::Value> = v
             .problems
@@ -286,10 +326,11 @@ pub fn verify(
             }
         );
     }
-    if let Some(out) = ack_out {
+    if let (Some(out), Some(key)) = (ack_out, &ack_key) {
         match batch::make_ack(&v, receiver, chrono::Local::now().fixed_offset()) {
             Some(ack) => {
-                std::fs::write(out, serde_json::to_string_pretty(&ack)? + "\n")
+                let signed = batch::sign_ack(&ack, key);
+                std::fs::write(out, serde_json::to_string_pretty(&signed)? + "\n")
                     .with_context(|| format!("writing {}", out.display()))?;
                 if !json {
                     println!("{}: {}", lang.pick("Tanda terima ditulis", "Acknowledgement written"), out.display());
@@ -314,8 +355,7 @@ pub fn verify(
 /// `rekam import-ack`.
 pub fn import_ack(paths: &Paths, lang: Lang, file: &Path, user: &str) -> anyhow::Result<ExitCode> {
     let settings = DeviceSettings::load(&paths.data_dir)?;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = batch::read_ack_file(file).with_context(|| format!("reading {}", file.display()))?;
     let mut store = Store::open(paths, Arc::new(SystemClock))?;
     let supervisor = sign_in(&mut store, user, lang)?;
     let done = store
@@ -336,6 +376,98 @@ pub fn import_ack(paths: &Paths, lang: Lang, file: &Path, user: &str) -> anyhow:
         )
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `rekam receiver-keygen`: the receiver's acknowledgement signing key.
+pub fn receiver_keygen(out: &Path, lang: Lang) -> anyhow::Result<ExitCode> {
+    let key = rekam::store::StationSigningKey::create(out)
+        .map_err(|e| anyhow::anyhow!("{}", e.localize(lang)))?;
+    println!(
+        "# {} ({}: {})",
+        lang.pick(
+            "Kunci penanda tangan tanda terima; sematkan kunci publik ini di setiap stasiun: rekam receiver add --name NAMA KUNCI",
+            "Acknowledgement signing key; pin this public key at every station: rekam receiver add --name NAME KEY"
+        ),
+        lang.pick("sidik", "fingerprint"),
+        signing::fingerprint(&key.public_hex())
+    );
+    println!("{}", key.public_hex());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rekam receiver add`.
+pub fn receiver_add(
+    paths: &Paths,
+    lang: Lang,
+    name: &str,
+    key: &str,
+    user: &str,
+) -> anyhow::Result<ExitCode> {
+    let mut store = Store::open(paths, Arc::new(SystemClock))?;
+    let supervisor = sign_in(&mut store, user, lang)?;
+    let pinned = store
+        .pin_receiver_key(&supervisor, name, key)
+        .map_err(|e| anyhow::anyhow!("{}", e.localize(lang)))?;
+    println!(
+        "{} {} ({}: {})",
+        lang.pick("Kunci penerima disematkan:", "Receiver key pinned:"),
+        pinned.name,
+        lang.pick("sidik", "fingerprint"),
+        pinned.fingerprint()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rekam receiver list`.
+pub fn receiver_list(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
+    let store = Store::open(paths, Arc::new(SystemClock))?;
+    let keys = store.receiver_keys()?;
+    if keys.is_empty() {
+        println!(
+            "{}",
+            lang.pick(
+                "Belum ada kunci penerima: tanda terima tidak dapat dimasukkan.",
+                "No receiver key pinned: acknowledgements cannot be imported."
+            )
+        );
+    }
+    for k in &keys {
+        println!(
+            "{}  {}  {}  {}",
+            k.public_key,
+            k.fingerprint(),
+            k.added_at,
+            k.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rekam receiver remove`.
+pub fn receiver_remove(
+    paths: &Paths,
+    lang: Lang,
+    key: &str,
+    user: &str,
+) -> anyhow::Result<ExitCode> {
+    let mut store = Store::open(paths, Arc::new(SystemClock))?;
+    let supervisor = sign_in(&mut store, user, lang)?;
+    let removed = store
+        .unpin_receiver_key(&supervisor, key)
+        .map_err(|e| anyhow::anyhow!("{}", e.localize(lang)))?;
+    println!(
+        "{}",
+        if removed {
+            lang.pick("Kunci penerima dicabut.", "Receiver key removed.")
+        } else {
+            lang.pick("Kunci itu tidak disematkan.", "That key is not pinned.")
+        }
+    );
+    Ok(if removed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `rekam report`.

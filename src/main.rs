@@ -4,6 +4,7 @@ mod batch_cli;
 mod number_cli;
 mod quality_cli;
 mod station_cli;
+mod user_cli;
 
 use number_cli::{print_number, region_row};
 use station_cli::{doctor, read_new_password, simulate_day, status};
@@ -139,9 +140,18 @@ enum Command {
         /// `rekam station-key` prints). This station's own key is always trusted.
         #[arg(long)]
         stations: Option<PathBuf>,
-        /// Write an acknowledgement accepting every record (needs --identity and an intact batch).
+        /// Write an acknowledgement accepting every record (needs --identity, --ack-key and an
+        /// intact batch).
         #[arg(long)]
         ack_out: Option<PathBuf>,
+        /// The receiver's Ed25519 signing key file that signs the acknowledgement (made by
+        /// `rekam receiver-keygen`).
+        #[arg(long)]
+        ack_key: Option<PathBuf>,
+        /// A receiver the packet must be encrypted to (age1...), repeatable: any recipient
+        /// missing or not expected is a problem.
+        #[arg(long = "expect-recipient")]
+        expect_recipients: Vec<String>,
         /// The receiver's name in the acknowledgement.
         #[arg(long, default_value = "Dinas Dukcapil")]
         receiver: String,
@@ -166,6 +176,26 @@ enum Command {
     },
     /// Print the station's public signing key, for registration at the Dinas Dukcapil.
     StationKey,
+    /// The receiver's side: make the Ed25519 key that signs acknowledgements (kept at the Dinas,
+    /// mode 0600) and print its public half, which every station pins (`rekam receiver add`).
+    ReceiverKeygen {
+        /// The key file to create (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// User administration: a supervisor adds, lists, deactivates and activates users, resets
+    /// a password (to be changed at the next login) and unlocks an account; `passwd` changes
+    /// one's own password. Passwords are asked for on a terminal, or read from standard input,
+    /// one per line (the acting supervisor's first).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The receiver keys pinned at this station: acknowledgements are accepted only under one.
+    Receiver {
+        #[command(subcommand)]
+        command: ReceiverCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -253,6 +283,74 @@ enum SlapArg {
 }
 
 #[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; their first password (second line of input) must be changed at first login.
+    Add {
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// operator or supervisor.
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        nip: Option<String>,
+        /// The acting supervisor.
+        #[arg(long)]
+        user: String,
+    },
+    /// Every user, with role and state.
+    List,
+    /// A user can no longer log in (the last active supervisor cannot be deactivated).
+    Deactivate {
+        username: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// A deactivated user can log in again.
+    Activate {
+        username: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Set a temporary password (second line of input), to be changed at the next login.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Unlock an account locked after repeated failed logins.
+    Unlock {
+        username: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Change one's own password: the current one, then the new one.
+    Passwd { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReceiverCommand {
+    /// Pin a receiver's public key (a supervisor; password as for export).
+    Add {
+        /// Who the key belongs to, e.g. "Dinas Dukcapil Kab. Karanganyar".
+        #[arg(long)]
+        name: String,
+        /// The public key, 64 hex digits (what `rekam receiver-keygen` printed).
+        key: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// The pinned keys.
+    List,
+    /// Remove a pinned key: acknowledgements under it are refused from now on.
+    Remove {
+        key: String,
+        #[arg(long)]
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Check the audit log's hash chain. Exit status 0 when intact, 1 when broken.
     Verify {
@@ -313,11 +411,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         };
         // A training station keeps its key beside its data directory unless told otherwise.
-        let key_file = cli
-            .key_file
-            .clone()
-            .unwrap_or_else(|| data_dir.with_extension("key"));
-        let paths = Paths { data_dir, key_file };
+        let mut paths = Paths::training(data_dir);
+        if let Some(key_file) = cli.key_file.clone() {
+            paths.key_file = key_file;
+        }
         let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
         return simulate_day(&paths, applicants, seed, date, realtime, lang);
     }
@@ -467,17 +564,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             identity,
             stations,
             ack_out,
+            ack_key,
+            expect_recipients,
             receiver,
             json,
         } => batch_cli::verify(
             &paths,
             lang,
-            &file,
-            identity.as_deref(),
-            stations.as_deref(),
-            ack_out.as_deref(),
-            &receiver,
-            json,
+            &batch_cli::VerifyArgs {
+                file: &file,
+                identity: identity.as_deref(),
+                stations: stations.as_deref(),
+                ack_out: ack_out.as_deref(),
+                ack_key: ack_key.as_deref(),
+                expect_recipients: &expect_recipients,
+                receiver: &receiver,
+                json,
+            },
         )
         .or_else(|e| {
             eprintln!("rekam: {e:#}");
@@ -489,6 +592,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             batch_cli::report(&paths, lang, date, &out)
         }
         Command::StationKey => batch_cli::station_key(&paths, lang),
+        Command::User { command } => {
+            use user_cli::UserAction as A;
+            let action = match command {
+                UserCommand::Add {
+                    username,
+                    name,
+                    role,
+                    nip,
+                    user,
+                } => A::Add {
+                    username,
+                    name,
+                    role,
+                    nip,
+                    user,
+                },
+                UserCommand::List => A::List,
+                UserCommand::Deactivate { username, user } => A::Deactivate { username, user },
+                UserCommand::Activate { username, user } => A::Activate { username, user },
+                UserCommand::ResetPassword { username, user } => {
+                    A::ResetPassword { username, user }
+                }
+                UserCommand::Unlock { username, user } => A::Unlock { username, user },
+                UserCommand::Passwd { username } => A::Passwd { username },
+            };
+            user_cli::run(&paths, lang, action)
+        }
+        Command::ReceiverKeygen { out } => batch_cli::receiver_keygen(&out, lang),
+        Command::Receiver { command } => match command {
+            ReceiverCommand::Add { name, key, user } => {
+                batch_cli::receiver_add(&paths, lang, &name, &key, &user)
+            }
+            ReceiverCommand::List => batch_cli::receiver_list(&paths, lang),
+            ReceiverCommand::Remove { key, user } => {
+                batch_cli::receiver_remove(&paths, lang, &key, &user)
+            }
+        },
         Command::SimulateDay { .. } => unreachable!("handled above"),
         Command::Quality { modality } => {
             use rekam::capture::file::Subject;

@@ -25,6 +25,7 @@ fn day() -> NaiveDate {
 
 struct Day {
     _dir: tempfile::TempDir,
+    clock: std::sync::Arc<rekam::store::ManualClock>,
     out: PathBuf,
     paths: rekam::store::Paths,
     store: Store,
@@ -64,7 +65,8 @@ impl Day {
 fn closed_day(recorded: u32) -> Day {
     let dir = tempfile::tempdir().unwrap();
     let p = paths(dir.path());
-    let (mut store, sup, op) = station(&p, clock());
+    let clock = clock();
+    let (mut store, sup, op) = station(&p, clock.clone());
     // Durability is proven elsewhere (tests/faults.rs); here it only slows building big days.
     store
         .conn()
@@ -97,6 +99,7 @@ fn closed_day(recorded: u32) -> Day {
     let out = dir.path().join("usb");
     std::fs::create_dir_all(&out).unwrap();
     Day {
+        clock,
         out,
         paths: p,
         store,
@@ -247,8 +250,12 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
     assert_eq!((backlog.not_exported, backlog.unacknowledged), (0, 3));
 
     let ack = batch::make_ack(&v, "Dinas Dukcapil Kab. Grobogan", d.store.clock().now()).unwrap();
-    let text = serde_json::to_string(&ack).unwrap();
+    let dinas = StationSigningKey::create(&d.out.join("../dinas-ack.key")).unwrap();
     let sup = d.sup.clone();
+    d.store
+        .pin_receiver_key(&sup, "Dinas Dukcapil Kab. Grobogan", &dinas.public_hex())
+        .unwrap();
+    let text = serde_json::to_string(&batch::sign_ack(&ack, &dinas)).unwrap();
     let done = d
         .store
         .import_ack(&sup, &text, chrono::Duration::days(30))
@@ -272,6 +279,14 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
         d.store.apply_retention(chrono::Duration::days(30)).unwrap(),
         0
     );
+    // A retention of 0 is the floor of 7 days: nothing goes before them.
+    assert_eq!(
+        d.store.apply_retention(chrono::Duration::zero()).unwrap(),
+        0
+    );
+    d.clock.advance(chrono::Duration::days(i64::from(
+        batch::RETENTION_FLOOR_DAYS,
+    )));
     assert_eq!(
         d.store.apply_retention(chrono::Duration::zero()).unwrap(),
         3
@@ -289,14 +304,14 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
     assert!(captures >= 14, "the record of the captures stays");
     assert!(d.store.verify_audit().unwrap().broken.is_none());
 
-    // A forged acknowledgement (hash not the exported one) is refused as a whole.
+    // A forged acknowledgement (hash not the exported one) is refused as a whole, even signed.
     let mut forged = ack.clone();
     forged.records[0].sha256 = "0".repeat(64);
     let err = d
         .store
         .import_ack(
             &sup,
-            &serde_json::to_string(&forged).unwrap(),
+            &serde_json::to_string(&batch::sign_ack(&forged, &dinas)).unwrap(),
             chrono::Duration::days(30),
         )
         .unwrap_err();
@@ -710,6 +725,59 @@ fn an_export_killed_midway_leaves_no_batch_and_the_next_one_completes() {
     .unwrap();
     let ack = out.join("../ack.json");
     let packet = out.join(&names[0]);
+    // The Dinas makes its acknowledgement key; the supervisor pins its public half.
+    let ack_key = out.join("../dinas-ack.key");
+    let keygen = rekam(&p)
+        .arg("receiver-keygen")
+        .arg("--out")
+        .arg(&ack_key)
+        .output()
+        .unwrap();
+    assert!(
+        keygen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&keygen.stderr)
+    );
+    let public = String::from_utf8_lossy(&keygen.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut c = rekam(&p);
+    c.args([
+        "receiver",
+        "add",
+        "--name",
+        "Dinas Dukcapil",
+        "--user",
+        "kasi",
+        &public,
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let pinned = child.wait_with_output().unwrap();
+    assert!(
+        pinned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pinned.stdout)
+    );
+    let no_key = rekam(&p)
+        .arg("verify-batch")
+        .arg(&packet)
+        .arg("--identity")
+        .arg(&identity)
+        .arg("--ack-out")
+        .arg(&ack)
+        .output()
+        .unwrap();
+    assert!(
+        !no_key.status.success(),
+        "an acknowledgement needs the receiver's key"
+    );
+    assert!(!ack.exists());
     let v = rekam(&p)
         .arg("verify-batch")
         .arg(&packet)
@@ -717,6 +785,10 @@ fn an_export_killed_midway_leaves_no_batch_and_the_next_one_completes() {
         .arg(&identity)
         .arg("--ack-out")
         .arg(&ack)
+        .arg("--ack-key")
+        .arg(&ack_key)
+        .arg("--expect-recipient")
+        .arg(&recipient)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&v.stdout);
@@ -767,4 +839,297 @@ fn a_500_record_day_round_trips() {
     assert!(v.is_ok(), "{:?}", v.problems);
     assert_eq!(v.records_checked, 500);
     assert_eq!(v.manifest.unwrap().counts.captures, 500 * 14);
+}
+
+/// The hole of issue 14: an acknowledgement written from the station's own database alone (its
+/// plaintext record hashes, no receiver key), imported after `retention_days = 0`, must change
+/// nothing; so must one signed by a key the station did not pin, one whose signature does not
+/// match, and one that leaves records out.
+#[test]
+fn only_a_whole_acknowledgement_signed_by_a_pinned_receiver_changes_anything() {
+    let mut d = closed_day(3);
+    let e = d.export();
+    let Day {
+        store,
+        sup,
+        paths: p,
+        out: usb,
+        clock,
+        _dir,
+        ..
+    } = d;
+    let blobs = |store: &Store| -> i64 {
+        store
+            .conn()
+            .query_row("SELECT count(*) FROM capture_blobs", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = blobs(&store);
+    assert!(before > 0);
+    // Forged from the database: every record with its exported hash, as the station knows them.
+    let records: Vec<batch::format::AckRecord> = {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT record, sha256 FROM batch_records ORDER BY record")
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok(batch::format::AckRecord {
+                record: r.get(0)?,
+                sha256: r.get(1)?,
+                status: "accepted".into(),
+                reason: None,
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let forged = batch::format::Ack {
+        format: batch::format::ACK_FORMAT.into(),
+        batch: e.file_name.clone(),
+        batch_sha256: e.sha256.clone(),
+        receiver: "Dinas Dukcapil".into(),
+        received_at: "2026-11-21T10:00:00+07:00".into(),
+        records: records.clone(),
+    };
+    // The old, unsigned form, through the command line with retention_days = 0.
+    let path = usb.join("forged.ack.json");
+    std::fs::write(&path, serde_json::to_string(&forged).unwrap()).unwrap();
+    std::fs::write(
+        rekam::devices::settings::settings_path(&p.data_dir),
+        "[export]\nretention_days = 0\n",
+    )
+    .unwrap();
+    drop(store); // the command line takes the data directory
+    let mut c = rekam(&p);
+    c.args(["import-ack", "--user", "kasi"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("Bukan file tanda terima"), "{said}");
+    let mut store = Store::open(&p, clock.clone()).unwrap();
+
+    let try_import = |store: &mut Store, text: String| {
+        store
+            .import_ack(&sup, &text, chrono::Duration::zero())
+            .unwrap_err()
+    };
+    // Signed, but nobody pinned a receiver key yet.
+    let stranger = StationSigningKey::create(&usb.join("../stranger.key")).unwrap();
+    let err = try_import(
+        &mut store,
+        serde_json::to_string(&batch::sign_ack(&forged, &stranger)).unwrap(),
+    );
+    assert!(matches!(err, batch::AckError::NoReceiverKey), "{err:?}");
+    // Pinned: the Dinas's key. The stranger's signature is still refused.
+    let dinas = StationSigningKey::create(&usb.join("../dinas.key")).unwrap();
+    store
+        .pin_receiver_key(&sup, "Dinas Dukcapil", &dinas.public_hex())
+        .unwrap();
+    let err = try_import(
+        &mut store,
+        serde_json::to_string(&batch::sign_ack(&forged, &stranger)).unwrap(),
+    );
+    assert!(
+        matches!(err, batch::AckError::UnpinnedSigner { .. }),
+        "{err:?}"
+    );
+    // The Dinas's signature over other bytes than those in the file.
+    let mut altered = batch::sign_ack(&forged, &dinas);
+    altered.ack = altered.ack.replace("Dinas Dukcapil", "Dinas Dukcapil X");
+    let err = try_import(&mut store, serde_json::to_string(&altered).unwrap());
+    assert!(matches!(err, batch::AckError::BadSignature), "{err:?}");
+    // Partial: a record left out, or one listed twice.
+    let partial = batch::format::Ack {
+        records: records[..2].to_vec(),
+        ..forged.clone()
+    };
+    let err = try_import(
+        &mut store,
+        serde_json::to_string(&batch::sign_ack(&partial, &dinas)).unwrap(),
+    );
+    assert!(
+        matches!(
+            err,
+            batch::AckError::Partial {
+                missing: 1,
+                extra: 0
+            }
+        ),
+        "{err:?}"
+    );
+    let twice = batch::format::Ack {
+        records: [records.clone(), records[..1].to_vec()].concat(),
+        ..forged.clone()
+    };
+    let err = try_import(
+        &mut store,
+        serde_json::to_string(&batch::sign_ack(&twice, &dinas)).unwrap(),
+    );
+    assert!(
+        matches!(err, batch::AckError::Partial { extra: 1, .. }),
+        "{err:?}"
+    );
+    // Nothing changed by any of them.
+    assert_eq!(blobs(&store), before);
+    let received: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM requests WHERE central_status = 'RECEIVED_AT_CENTRAL'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(received, 0);
+    // The whole one, signed by the pinned key, goes in; the biometrics stay for the floor.
+    let done = store
+        .import_ack(
+            &sup,
+            &serde_json::to_string(&batch::sign_ack(&forged, &dinas)).unwrap(),
+            chrono::Duration::zero(),
+        )
+        .unwrap();
+    assert_eq!((done.accepted, done.purged), (3, 0));
+    assert_eq!(blobs(&store), before, "kept for the retention floor");
+}
+
+/// A packet encrypted to one key more than expected, or without an expected one, is named.
+#[test]
+fn the_recipients_are_compared_with_those_expected() {
+    let mut d = closed_day(1);
+    let e = d.export();
+    let mut v = d.verify(&e.path, false);
+    assert!(v.is_ok(), "{:?}", v.problems);
+    let ours = d.receiver.to_public().to_string();
+    let other = age::x25519::Identity::generate().to_public().to_string();
+    batch::check_recipients(&mut v, std::slice::from_ref(&ours));
+    assert!(v.is_ok());
+    batch::check_recipients(&mut v, &[ours, other.clone()]);
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| matches!(p, Problem::RecipientMissing { recipient } if *recipient == other))
+    );
+    let mut v = d.verify(&e.path, false);
+    batch::check_recipients(&mut v, &[other]);
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| matches!(p, Problem::RecipientUnexpected { .. }))
+    );
+}
+
+/// A packet no registered station signed is not decrypted, even with the receiver's key.
+#[test]
+fn an_unregistered_packet_is_not_decrypted() {
+    let mut d = closed_day(1);
+    let e = d.export();
+    let ids = [d.receiver.clone()];
+    let v = batch::verify_batch(&e.path, &TrustedStations::default(), Some(&ids[..])).unwrap();
+    assert!(!v.decrypted, "nothing decrypted before the signer is known");
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| matches!(p, Problem::UnknownStationKey { .. }))
+    );
+}
+
+/// The packet carries the biodata as the supervisor validated it, not what the applicant's row
+/// says later.
+#[test]
+fn the_packet_carries_the_biodata_as_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    let (mut store, sup, op) = station(&p, clock());
+    let t = store.issue_ticket("A").unwrap();
+    let req = store.call_ticket(&op, t.id).unwrap();
+    drive_to(&mut store, &op, &sup, req, 1, Step::Validated, &mut |_| {});
+    let validated = store.request(req).unwrap().unwrap().full_name.unwrap();
+    store
+        .conn()
+        .execute(
+            "UPDATE applicants SET full_name = 'NAMA DIUBAH KEMUDIAN'",
+            [],
+        )
+        .unwrap();
+    drive_to_end(&mut store, &op, &sup, req, 1, &mut |_| {});
+    store.close_day(&sup, day()).unwrap();
+    let out = dir.path().join("usb");
+    std::fs::create_dir_all(&out).unwrap();
+    let receiver = age::x25519::Identity::generate();
+    let e = batch::export_day(
+        &mut store,
+        &sup,
+        &ExportRequest {
+            date: day(),
+            out_dir: out,
+            recipients: vec![receiver.to_public()],
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let mut archive = tar::Archive::new(std::fs::File::open(&e.path).unwrap());
+    let mut entry = archive
+        .entries()
+        .unwrap()
+        .map(|x| x.unwrap())
+        .find(|x| x.path().unwrap().to_string_lossy() == "records/0001.age")
+        .unwrap();
+    let mut plain = Vec::new();
+    age::Decryptor::new(&mut entry)
+        .unwrap()
+        .decrypt(std::iter::once(&receiver as &dyn age::Identity))
+        .unwrap()
+        .read_to_end(&mut plain)
+        .unwrap();
+    let mut inner = tar::Archive::new(&plain[..]);
+    let mut json = Vec::new();
+    inner
+        .entries()
+        .unwrap()
+        .map(|x| x.unwrap())
+        .find(|x| x.path().unwrap().to_string_lossy() == "record.json")
+        .unwrap()
+        .read_to_end(&mut json)
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(doc["applicant"]["full_name"], validated.as_str());
+    assert_eq!(doc["station_mode"], "training");
+}
+
+/// A request that ended without a recording keeps no biometrics past the retention.
+#[test]
+fn cancelled_requests_lose_their_biometrics_after_the_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    let clock = clock();
+    let (mut store, sup, op) = station(&p, clock.clone());
+    let t = store.issue_ticket("A").unwrap();
+    let req = store.call_ticket(&op, t.id).unwrap();
+    drive_to(&mut store, &op, &sup, req, 1, Step::Iris, &mut |_| {});
+    store.cancel(&op, req, "pemohon pulang").unwrap();
+    let blobs = |store: &Store| -> i64 {
+        store
+            .conn()
+            .query_row("SELECT count(*) FROM capture_blobs", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(blobs(&store) > 0);
+    assert_eq!(
+        store.apply_retention(chrono::Duration::days(30)).unwrap(),
+        0
+    );
+    clock.advance(chrono::Duration::days(31));
+    assert_eq!(
+        store.apply_retention(chrono::Duration::days(30)).unwrap(),
+        1
+    );
+    assert_eq!(blobs(&store), 0);
+    assert!(store.verify_audit().unwrap().broken.is_none());
 }

@@ -132,7 +132,11 @@ fn setup_then_status_then_audit_verify() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("sudah disiapkan"));
     // Tampering is reported with exit status 1.
-    let db = rusqlite::Connection::open(dir.path().join("data/rekam.db")).unwrap();
+    let db = rekam::store::Store::open_raw(&rekam::store::Paths {
+        data_dir: dir.path().join("data"),
+        key_file: dir.path().join("keys/station.key"),
+    })
+    .unwrap();
     db.execute_batch(
         "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor_id = 9 WHERE seq = 2;",
     )

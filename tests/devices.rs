@@ -45,10 +45,7 @@ fn simulate_day_stores_real_records_made_by_the_drivers() {
     let printed = text(&out);
     assert!(out.status.success(), "{printed}");
 
-    let paths = Paths {
-        data_dir: data.clone(),
-        key_file: data.with_extension("key"),
-    };
+    let paths = Paths::training(data.clone());
     let store = Store::open(&paths, Arc::new(SystemClock)).unwrap();
     let mut archived = 0;
     let mut returned = 0;
@@ -156,6 +153,35 @@ fn simulate_day_stores_real_records_made_by_the_drivers() {
         "{printed}"
     );
     assert!(store.verify_audit().unwrap().broken.is_none());
+
+    // Nothing personal in clear on disk: no applicant's NIK, No. KK or name appears in the
+    // database file or its WAL (the whole database is encrypted), nor in what the command printed.
+    let mut secrets = Vec::new();
+    for id in 1..=4 {
+        let view = store.request(id).unwrap().unwrap();
+        secrets.extend(view.nik.clone());
+        secrets.extend(view.full_name.clone());
+    }
+    assert!(secrets.len() >= 8, "{secrets:?}");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&paths.data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        files += 1;
+        for secret in &secrets {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret:?} in clear in {}",
+                path.display()
+            );
+            assert!(!printed.contains(secret.as_str()), "{secret:?} printed");
+        }
+    }
+    assert!(
+        paths.data_dir.join("rekam.db-wal").exists(),
+        "the WAL was checked too"
+    );
+    assert!(files >= 3);
 }
 
 #[test]

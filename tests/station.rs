@@ -336,3 +336,132 @@ fn settings_change_only_through_a_supervisor_and_a_hand_edit_is_found_at_start()
     );
     assert!(store.verify_audit().unwrap().broken.is_none());
 }
+
+#[test]
+fn the_data_directory_and_database_are_private_and_checked_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    std::fs::create_dir_all(&p.data_dir).unwrap();
+    std::fs::set_permissions(&p.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(setup_store(&p, clock()));
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&p.data_dir), 0o700);
+    assert_eq!(mode(&p.db()), 0o600);
+    // Opened again, the journal files SQLite makes take the database's mode.
+    drop(Store::open(&p, clock()).unwrap());
+    for entry in std::fs::read_dir(&p.data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().contains("rekam.db") {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
+    // Opened up by someone: refused at start, saying what to run.
+    std::fs::set_permissions(&p.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = Store::open(&p, clock()).unwrap_err();
+    let said = rekam::Localize::localize(&err, rekam::Lang::Id);
+    assert!(
+        said.contains("dapat dibaca pengguna lain") && said.contains("chmod 700"),
+        "{said}"
+    );
+    std::fs::set_permissions(&p.data_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(p.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = Store::open(&p, clock()).unwrap_err();
+    assert!(err.to_string().contains("chmod 600"), "{err}");
+}
+
+#[test]
+fn two_training_stations_never_share_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Paths::training(dir.path().join("tmp.AbC123"));
+    let b = Paths::training(dir.path().join("tmp.XyZ789"));
+    assert_ne!(a.key_file, b.key_file);
+    assert_eq!(a.key_file, dir.path().join("tmp.AbC123.key"));
+    drop(setup_store(&a, clock()));
+    // A second station told to use the first one's key file is refused, and nothing is made.
+    let shared = Paths {
+        data_dir: b.data_dir.clone(),
+        key_file: a.key_file.clone(),
+    };
+    let setup = rekam::store::StationSetup {
+        kecamatan_code: "331301".into(),
+        station_id: "02".into(),
+        mode: StationMode::Training,
+        supervisor: rekam::store::NewUser {
+            username: "kasi".into(),
+            full_name: "Sri Wahyuni".into(),
+            nip: None,
+            role: rekam::store::Role::Supervisor,
+            password: zeroize::Zeroizing::new(PASSWORD.into()),
+        },
+    };
+    let err = Store::setup(&shared, &setup, clock()).unwrap_err();
+    assert!(
+        err.to_string().contains("not made for this data directory"),
+        "{err}"
+    );
+    // Its own key is fine.
+    assert!(Store::setup(&b, &setup, clock()).is_ok());
+}
+
+#[test]
+fn a_plaintext_database_from_before_encryption_is_encrypted_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    let (mut store, sup, op) = station(&p, clock());
+    let t = store.issue_ticket("A").unwrap();
+    let req = store.call_ticket(&op, t.id).unwrap();
+    drive_to(&mut store, &op, &sup, req, 1, Step::Face, &mut |_| {});
+    drop(store);
+    let magic = |path: &std::path::Path| std::fs::read(path).unwrap()[..16].to_vec();
+    assert_ne!(
+        magic(&p.db()),
+        b"SQLite format 3\0",
+        "encrypted from its first page"
+    );
+    // Decrypt it into a plaintext copy, as a station of the earlier version had it.
+    let plain = p.data_dir.join("plain.db");
+    {
+        let conn = Store::open_raw(&p).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS plain KEY ''",
+            [plain.to_string_lossy()],
+        )
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA plain.user_version = {version}; DETACH DATABASE plain;"
+        ))
+        .unwrap();
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", p.db().display()));
+    }
+    std::fs::rename(&plain, p.db()).unwrap();
+    std::fs::set_permissions(p.db(), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    assert_eq!(magic(&p.db()), b"SQLite format 3\0");
+    // Opened by this version: encrypted in place, everything still there.
+    let store = Store::open(&p, clock()).unwrap();
+    let view = store.request(req).unwrap().unwrap();
+    assert_eq!(view.step, Step::Face);
+    assert!(store.verify_audit().unwrap().broken.is_none());
+    drop(store);
+    assert_ne!(magic(&p.db()), b"SQLite format 3\0");
+    // Without the right key the database does not open: it says so.
+    let other = tempfile::tempdir().unwrap();
+    let wrong = Paths {
+        data_dir: p.data_dir.clone(),
+        key_file: other.path().join("other.key"),
+    };
+    rekam::store::DataKey::create(&wrong.key_file).unwrap();
+    let err = Store::open(&wrong, clock()).unwrap_err();
+    assert!(
+        matches!(err, rekam::store::StoreError::DatabaseKey(_)),
+        "{err:?}"
+    );
+}

@@ -468,14 +468,14 @@ fn the_database_holds_no_biometrics_in_clear() {
             "plaintext found on disk"
         );
     }
-    // A copied database with another key opens nothing.
+    // A copied database with another key opens nothing: not even its first page decrypts.
     let other = tempfile::tempdir().unwrap();
     let mut other_paths = paths(other.path());
     other_paths.data_dir = p.data_dir.clone();
     rekam::store::DataKey::create(&other_paths.key_file).unwrap();
     assert!(matches!(
         Store::open(&other_paths, clock()),
-        Err(StoreError::WrongKey { .. })
+        Err(StoreError::DatabaseKey(_))
     ));
 }
 

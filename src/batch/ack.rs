@@ -1,17 +1,61 @@
 //! The receiver's acknowledgement and what the station does with it. The receiver writes one
-//! acknowledgement per packet listing each record with the SHA-256 of its decrypted content (only
-//! a holder of the receiver's key can know it) and its verdict. The station checks every hash
-//! against what it exported, records the verdicts, and deletes the biometrics of accepted records
-//! once the retention has passed.
+//! acknowledgement per packet listing each record with the SHA-256 of its decrypted content and
+//! its verdict, and signs it with its Ed25519 key. The station accepts it only under a receiver
+//! key a supervisor pinned, only whole (every record of the packet, each once), and only when
+//! every hash is the one it exported; then it records the verdicts and deletes the biometrics of
+//! accepted records once the retention (never less than [`RETENTION_FLOOR_DAYS`]) has passed.
+//! Anything else changes nothing and says why.
 
 use chrono::{DateTime, Duration, FixedOffset};
+use ed25519_dalek::{Signature, VerifyingKey};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
-use super::format::{ACK_FORMAT, Ack, AckRecord};
+use super::format::{ACK_FORMAT, ACK_SIGNATURE_CONTEXT, Ack, AckRecord, SignedAck};
 use super::verify::Verification;
 use crate::lang::{Lang, Localize};
-use crate::store::{Store, StoreError, User, audit, timestamp, users};
+use crate::store::{StationSigningKey, Store, StoreError, User, audit, timestamp, users};
+
+/// The shortest retention the station applies, whatever the settings say: a week in which an
+/// acknowledgement found wrong later can still be answered from the station's copy.
+pub const RETENTION_FLOOR_DAYS: u32 = 7;
+
+/// The message the receiver signs for an acknowledgement text.
+fn signed_message(ack: &str) -> Vec<u8> {
+    let mut m = ACK_SIGNATURE_CONTEXT.to_vec();
+    m.push(0);
+    m.extend_from_slice(ack.as_bytes());
+    m
+}
+
+/// Signs an acknowledgement with the receiver's key: the acknowledgement file's JSON object.
+pub fn sign_ack(ack: &Ack, key: &StationSigningKey) -> SignedAck {
+    let text = serde_json::to_string_pretty(ack).unwrap_or_default();
+    SignedAck {
+        format: ACK_FORMAT.into(),
+        signature: hex::encode(key.sign(&signed_message(&text))),
+        signer: key.public_hex(),
+        ack: text,
+    }
+}
+
+/// Reads an acknowledgement file: at most [`super::format::ACK_MAX_BYTES`] (an untrusted file is
+/// never read whole first), UTF-8.
+pub fn read_ack_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let limit = super::format::ACK_MAX_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MB, not an acknowledgement",
+            limit >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
+}
 
 /// Builds the acknowledgement accepting every record of a packet that verified without a
 /// problem, decrypted. `None` when the verification was not complete and clean.
@@ -48,6 +92,22 @@ pub fn make_ack(
 pub enum AckError {
     #[error("only a supervisor may import an acknowledgement")]
     NotSupervisor,
+    #[error(
+        "no receiver key is pinned at this station; pin the receiver's key first (rekam receiver add)"
+    )]
+    NoReceiverKey,
+    #[error(
+        "the acknowledgement is signed by key {fingerprint}, which this station has not pinned"
+    )]
+    UnpinnedSigner { fingerprint: String },
+    #[error(
+        "the acknowledgement's signature is not valid: it was altered or not made by its signer"
+    )]
+    BadSignature,
+    #[error(
+        "the acknowledgement is partial: {missing} of the batch's records are missing, {extra} listed twice or unknown"
+    )]
+    Partial { missing: usize, extra: usize },
     #[error("not an acknowledgement file ({0})")]
     Unreadable(String),
     #[error("no batch {batch} with that SHA-256 was exported from this station")]
@@ -72,6 +132,14 @@ impl Localize for AckError {
                 "Hanya supervisor yang boleh memasukkan tanda terima.".into()
             }
             (Unreadable(e), Lang::Id) => format!("Bukan file tanda terima batch ({e})."),
+            (NoReceiverKey, Lang::Id) => "Belum ada kunci penerima yang disematkan di stasiun ini: sematkan dulu kunci publik Dinas (rekam receiver add). Tidak ada yang diubah.".into(),
+            (UnpinnedSigner { fingerprint }, Lang::Id) => format!(
+                "Tanda terima ditandatangani kunci {fingerprint} yang tidak disematkan di stasiun ini: bukan dari penerima yang dikenal. Tidak ada yang diubah."
+            ),
+            (BadSignature, Lang::Id) => "Tanda tangan tanda terima tidak sah: isinya diubah atau bukan buatan penandatangannya. Tidak ada yang diubah.".into(),
+            (Partial { missing, extra }, Lang::Id) => format!(
+                "Tanda terima tidak lengkap: {missing} rekaman batch tidak disebut, {extra} disebut dua kali atau tidak dikenal. Tidak ada yang diubah."
+            ),
             (UnknownBatch { batch }, Lang::Id) => format!(
                 "Batch {batch} dengan sidik SHA-256 itu tidak pernah diekspor dari stasiun ini. Pastikan tanda terima untuk stasiun ini."
             ),
@@ -126,9 +194,42 @@ impl Store {
         text: &str,
         retention: Duration,
     ) -> Result<AckImport, AckError> {
-        let ack: Ack =
+        if text.len() as u64 > super::format::ACK_MAX_BYTES {
+            return Err(AckError::Unreadable(
+                "larger than an acknowledgement can be".into(),
+            ));
+        }
+        // The signature first: nothing of an acknowledgement is read before it is known to come
+        // from a pinned receiver key.
+        let signed: SignedAck =
             serde_json::from_str(text).map_err(|e| AckError::Unreadable(e.to_string()))?;
-        if ack.format != crate::batch::format::ACK_FORMAT {
+        if signed.format != ACK_FORMAT {
+            return Err(AckError::Unreadable(format!("format '{}'", signed.format)));
+        }
+        let pinned = self.receiver_keys()?;
+        if pinned.is_empty() {
+            return Err(AckError::NoReceiverKey);
+        }
+        let signer = signed.signer.trim().to_ascii_lowercase();
+        if !pinned.iter().any(|k| k.public_key == signer) {
+            return Err(AckError::UnpinnedSigner {
+                fingerprint: crate::store::signing::fingerprint(&signer),
+            });
+        }
+        let mut key = [0u8; 32];
+        let mut sig = [0u8; 64];
+        let valid = hex::decode_to_slice(&signer, &mut key).is_ok()
+            && hex::decode_to_slice(signed.signature.trim(), &mut sig).is_ok()
+            && VerifyingKey::from_bytes(&key).is_ok_and(|vk| {
+                vk.verify_strict(&signed_message(&signed.ack), &Signature::from_bytes(&sig))
+                    .is_ok()
+            });
+        if !valid {
+            return Err(AckError::BadSignature);
+        }
+        let ack: Ack =
+            serde_json::from_str(&signed.ack).map_err(|e| AckError::Unreadable(e.to_string()))?;
+        if ack.format != ACK_FORMAT {
             return Err(AckError::Unreadable(format!("format '{}'", ack.format)));
         }
         let received = chrono::DateTime::parse_from_rfc3339(&ack.received_at)
@@ -148,6 +249,26 @@ impl Store {
                 .ok_or_else(|| AckError::UnknownBatch {
                     batch: ack.batch.clone(),
                 })?;
+            // Whole: every record of the packet, each once.
+            let exported: std::collections::BTreeSet<String> = {
+                let mut stmt = tx
+                    .prepare_cached("SELECT record FROM batch_records WHERE batch_id = ?1")
+                    .map_err(|e| ctx.sql(e))?;
+                stmt.query_map([batch], |r| r.get(0))
+                    .map_err(|e| ctx.sql(e))?
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| ctx.sql(e))?
+            };
+            let mut listed = std::collections::BTreeSet::new();
+            let extra = ack
+                .records
+                .iter()
+                .filter(|r| !exported.contains(&r.record) || !listed.insert(r.record.clone()))
+                .count();
+            let missing = exported.difference(&listed).count();
+            if missing > 0 || extra > 0 {
+                return Err(AckError::Partial { missing, extra });
+            }
             let (mut accepted, mut rejected) = (0, 0);
             for r in &ack.records {
                 let row: Option<(i64, String)> = tx
@@ -212,6 +333,7 @@ impl Store {
                     detail: json!({
                         "file": ack.batch,
                         "receiver": ack.receiver,
+                        "signer": signer,
                         "received_at": ack.received_at,
                         "accepted": accepted,
                         "rejected": rejected,
@@ -230,9 +352,12 @@ impl Store {
     }
 
     /// Deletes the biometric blobs of every accepted request whose acknowledgement was imported
-    /// at least `retention` ago; the capture rows (formats, qualities, exceptions) stay. Returns
-    /// how many requests were purged.
+    /// at least `retention` ago, and of every request that ended unrecorded (cancelled,
+    /// deferred, returned) that long ago; the capture rows (formats, qualities, exceptions) stay.
+    /// Returns how many requests were purged.
+    /// A retention under [`RETENTION_FLOOR_DAYS`] is taken as the floor.
     pub fn apply_retention(&mut self, retention: Duration) -> Result<usize, StoreError> {
+        let retention = retention.max(Duration::days(i64::from(RETENTION_FLOOR_DAYS)));
         let cutoff = timestamp(self.clock().now() - retention);
         self.write(|tx, ctx| {
             let due: Vec<i64> = {
@@ -247,10 +372,35 @@ impl Store {
                     .collect::<Result<_, _>>()
                     .map_err(|e| ctx.sql(e))?
             };
-            if due.is_empty() {
+            // Requests that ended without a recording (cancelled, deferred, returned) keep no
+            // biometrics past the retention either: nothing will ever send them.
+            let ended: Vec<i64> = {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "SELECT r.id FROM requests r
+                         WHERE r.step IN ('cancelled', 'deferred', 'returned') AND r.updated_at <= ?1
+                           AND EXISTS (SELECT 1 FROM captures c JOIN capture_blobs b ON b.capture_id = c.id
+                                       WHERE c.request_id = r.id)
+                         ORDER BY r.id",
+                    )
+                    .map_err(|e| ctx.sql(e))?;
+                stmt.query_map([&cutoff], |r| r.get(0))
+                    .map_err(|e| ctx.sql(e))?
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| ctx.sql(e))?
+            };
+            if due.is_empty() && ended.is_empty() {
                 return Ok(0);
             }
             let mut blobs = 0;
+            for request in &ended {
+                blobs += tx
+                    .execute(
+                        "DELETE FROM capture_blobs WHERE capture_id IN (SELECT id FROM captures WHERE request_id = ?1)",
+                        [request],
+                    )
+                    .map_err(|e| ctx.sql(e))?;
+            }
             for request in &due {
                 blobs += tx
                     .execute(
@@ -271,10 +421,10 @@ impl Store {
                     action: "retention.purge",
                     entity: "request",
                     entity_id: None,
-                    detail: json!({ "requests": due, "blobs": blobs }),
+                    detail: json!({ "requests": due, "ended": ended, "blobs": blobs }),
                 },
             )?;
-            Ok(due.len())
+            Ok(due.len() + ended.len())
         })
     }
 

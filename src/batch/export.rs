@@ -192,24 +192,28 @@ fn read_record(store: &Store, request: i64, record: &str) -> Result<Record, Expo
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
         )
         .map_err(sql)?;
-    let mut applicant = serde_json::Map::new();
-    if let Some(id) = applicant_id {
-        let mut stmt = conn
-            .prepare_cached("SELECT * FROM applicants WHERE id = ?1")
-            .map_err(sql)?;
-        let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
-        stmt.query_row([id], |r| {
-            for (i, name) in names.iter().enumerate() {
-                if matches!(name.as_str(), "id" | "created_at" | "updated_at") {
-                    continue;
-                }
-                let value: Option<String> = r.get(i)?;
-                applicant.insert(name.clone(), value.map(Into::into).unwrap_or_default());
-            }
-            Ok(())
-        })
+    // The biodata as validated (the snapshot taken then); a request validated before snapshots
+    // existed carries the applicant's row as it is now.
+    let snapshot: Option<String> = conn
+        .query_row(
+            "SELECT biodata FROM request_biodata WHERE request_id = ?1",
+            [request],
+            |r| r.get(0),
+        )
+        .optional()
         .map_err(sql)?;
-    }
+    let applicant = match (snapshot, applicant_id) {
+        (Some(json), _) => match serde_json::from_str(&json) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => {
+                return Err(ExportError::Encode(format!(
+                    "request {request}: biodata snapshot"
+                )));
+            }
+        },
+        (None, Some(id)) => crate::workflow::engine::applicant_fields(conn, id).map_err(sql)?,
+        (None, None) => serde_json::Map::new(),
+    };
     let mut stmt = conn
         .prepare_cached(
             "SELECT requirement, finding, checked_by, checked_at FROM requirement_checks
@@ -582,15 +586,9 @@ pub fn export_day(
     let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
-    std::fs::rename(&partial, &final_path).map_err(io)?;
-    guard.0 = None;
-    File::open(out_dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| ExportError::Io {
-            path: out_dir.clone(),
-            source: e,
-        })?;
-
+    // The station commits the batch first; only then is the packet renamed into place, so that
+    // a packet on the drive is always one the station knows it exported (a failure before the
+    // rename leaves only the `.partial` file, which the guard removes).
     store.write(|tx, ctx| {
         tx.execute(
             "INSERT INTO batches (service_day, seq, file_name, sha256, record_count, status, created_by, created_at)
@@ -630,6 +628,14 @@ pub fn export_day(
         )?;
         Ok::<_, StoreError>(())
     })?;
+    std::fs::rename(&partial, &final_path).map_err(io)?;
+    guard.0 = None;
+    File::open(out_dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| ExportError::Io {
+            path: out_dir.clone(),
+            source: e,
+        })?;
     Ok(Exported {
         path: final_path,
         file_name,

@@ -12,8 +12,13 @@ pub const HEADER_FORMAT: &str = "rekam-batch-2";
 pub const MANIFEST_FORMAT: &str = "rekam-manifest-2";
 /// `record.json` inside each record.
 pub const RECORD_FORMAT: &str = "rekam-record-2";
-/// The receiver's acknowledgement file.
-pub const ACK_FORMAT: &str = "rekam-ack-1";
+/// The receiver's acknowledgement file (the signed envelope and the acknowledgement in it).
+pub const ACK_FORMAT: &str = "rekam-ack-2";
+/// What the receiver's Ed25519 signature of an acknowledgement covers: this, a zero byte, then
+/// the exact bytes of [`SignedAck::ack`].
+pub const ACK_SIGNATURE_CONTEXT: &[u8] = b"rekam-ack-2";
+/// The largest acknowledgement file read (a day of 10,000 records takes about 2 MB).
+pub const ACK_MAX_BYTES: u64 = 16 << 20;
 
 pub const HEADER_NAME: &str = "header.json";
 pub const SIGNATURE_NAME: &str = "header.sig";
@@ -211,6 +216,20 @@ pub struct RecordDoc {
     pub validated_by: Option<Person>,
     pub steps: Vec<StepLine>,
     pub captures: Vec<CaptureLine>,
+}
+
+/// The acknowledgement file: the acknowledgement's JSON text as a string (so that the signed bytes
+/// are exactly those read back), the receiver's Ed25519 public key and its signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedAck {
+    pub format: String,
+    /// The JSON text of the [`Ack`].
+    pub ack: String,
+    /// The receiver's public key, 64 hex digits: must be one the station pinned.
+    pub signer: String,
+    /// Ed25519 over `rekam-ack-2`, a zero byte and the UTF-8 bytes of `ack`; 128 hex digits.
+    pub signature: String,
 }
 
 /// The receiver's acknowledgement of one packet.

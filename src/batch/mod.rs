@@ -9,15 +9,21 @@
 mod ack;
 mod export;
 pub mod format;
+mod receivers;
 mod verify;
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use ack::{AckError, AckImport, Backlog, make_ack};
+pub use ack::{
+    AckError, AckImport, Backlog, RETENTION_FLOOR_DAYS, make_ack, read_ack_file, sign_ack,
+};
 pub use export::{ExportRequest, Exported, export_day, exportable_requests};
-pub use verify::{Problem, TrustedStation, TrustedStations, Verification, verify_batch};
+pub use receivers::{ReceiverKey, normalize_key};
+pub use verify::{
+    Problem, TrustedStation, TrustedStations, Verification, check_recipients, verify_batch,
+};
 
 use crate::lang::{Lang, Localize};
 use crate::store::{Station, StoreError};

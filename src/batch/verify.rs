@@ -61,7 +61,10 @@ impl Verification {
     }
 }
 
-const SMALL_LIMIT: u64 = 64 << 20;
+/// The largest `header.json` or `header.sig` read (a header of 10,000 records is about 2 MB).
+const SMALL_LIMIT: u64 = 8 << 20;
+/// The largest decrypted manifest or `record.json` read into memory.
+const DOC_LIMIT: u64 = 64 << 20;
 
 /// What pass 1 sees of each archive member.
 struct Seen {
@@ -183,7 +186,8 @@ fn open_record(
             let mut h = Hashing::new(&mut entry);
             if name == RECORD_JSON && doc.is_none() {
                 let mut bytes = Vec::new();
-                h.read_to_end(&mut bytes)?;
+                (&mut h).take(DOC_LIMIT).read_to_end(&mut bytes)?;
+                std::io::copy(&mut h, &mut std::io::sink())?;
                 doc = Some(serde_json::from_slice::<RecordDoc>(&bytes).map_err(|e| e.to_string()));
             } else {
                 std::io::copy(&mut h, &mut std::io::sink())?;
@@ -230,6 +234,12 @@ pub fn verify_batch(
         });
         return Ok(v);
     };
+    // The signature first, against the registered stations' keys, before anything of the
+    // header is believed.
+    let signer = signature
+        .as_deref()
+        .and_then(|sig| trusted.signer_of(&header_bytes, sig))
+        .cloned();
     let header: Header = match serde_json::from_slice(&header_bytes) {
         Ok(h) => h,
         Err(e) => {
@@ -245,18 +255,25 @@ pub fn verify_batch(
         });
         return Ok(v);
     }
-    match &signature {
-        None => v.problems.push(Problem::MissingEntry {
+    match (&signature, &signer) {
+        (None, _) => v.problems.push(Problem::MissingEntry {
             entry: SIGNATURE_NAME.into(),
         }),
-        Some(sig) => {
+        (Some(_), Some(s)) if s.public_key.eq_ignore_ascii_case(&header.signing_key) => {
+            v.signature_valid = true;
+        }
+        (Some(sig), _) => {
+            // Not signed by a registered key: is it at least signed by the key it names?
             v.signature_valid = check_signature(&header_bytes, sig, &header);
             if !v.signature_valid {
                 v.problems.push(Problem::BadSignature);
             }
         }
     }
-    match trusted.find(&header.signing_key) {
+    match signer
+        .as_ref()
+        .or_else(|| trusted.find(&header.signing_key))
+    {
         None => v.problems.push(Problem::UnknownStationKey {
             key: header.signing_key.clone(),
             fingerprint: fingerprint(&header.signing_key.to_ascii_lowercase()),
@@ -314,11 +331,32 @@ pub fn verify_batch(
             found: record_entries,
         });
     }
-    if let Some(ids) = identities {
+    // Nothing is decrypted from a packet that no registered station signed.
+    let authentic = v.signature_valid && signer.is_some();
+    if let Some(ids) = identities.filter(|_| authentic) {
         decrypt_and_check(path, &header, ids, &altered, &mut v)?;
     }
     v.header = Some(header);
     Ok(v)
+}
+
+/// Compares the packet's recipients with those `expected` (the receivers the station should
+/// encrypt to): each one missing, and each one not expected, is a problem.
+pub fn check_recipients(v: &mut Verification, expected: &[String]) {
+    let Some(header) = &v.header else { return };
+    let norm = |r: &String| r.trim().to_ascii_lowercase();
+    let have: Vec<String> = header.recipients.iter().map(norm).collect();
+    let want: Vec<String> = expected.iter().map(norm).collect();
+    for w in want.iter().filter(|w| !have.contains(w)) {
+        v.problems.push(Problem::RecipientMissing {
+            recipient: w.clone(),
+        });
+    }
+    for h in have.iter().filter(|h| !want.contains(h)) {
+        v.problems.push(Problem::RecipientUnexpected {
+            recipient: h.clone(),
+        });
+    }
 }
 
 fn decrypt_and_check(
@@ -351,9 +389,9 @@ fn decrypt_and_check(
         }
         if name == MANIFEST_NAME {
             let result = age::Decryptor::new(entry).and_then(|d| {
-                let mut r = d.decrypt(ids.iter().map(|i| i as &dyn age::Identity))?;
+                let r = d.decrypt(ids.iter().map(|i| i as &dyn age::Identity))?;
                 let mut bytes = Vec::new();
-                r.read_to_end(&mut bytes)?;
+                r.take(DOC_LIMIT).read_to_end(&mut bytes)?;
                 Ok(bytes)
             });
             match result {

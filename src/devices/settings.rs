@@ -198,7 +198,8 @@ pub struct ExportSettings {
     pub recipients: Vec<String>,
     /// Where the export screen looks for the USB drive first.
     pub folder: String,
-    /// Days an accepted record's biometrics stay at the station after its acknowledgement.
+    /// Days an accepted record's biometrics stay at the station after its acknowledgement; at
+    /// least `batch::RETENTION_FLOOR_DAYS` (7): a smaller value is raised to it.
     pub retention_days: u32,
     /// Warn the supervisor when a recorded request has waited longer than this for export.
     pub warn_after_hours: u32,
@@ -325,9 +326,12 @@ impl DeviceSettings {
             .map(|r| r.trim().to_owned())
             .filter(|r| !r.is_empty())
             .collect();
-        if self.export.retention_days > 3650 {
-            self.export.retention_days = 3650;
-        }
+        // Never under the floor (an acknowledgement found wrong later can still be answered
+        // from the station's copy), never over ten years.
+        self.export.retention_days = self
+            .export
+            .retention_days
+            .clamp(crate::batch::RETENTION_FLOOR_DAYS, 3650);
         if !(1..=24 * 30).contains(&self.export.warn_after_hours) {
             self.export.warn_after_hours = ExportSettings::default().warn_after_hours;
         }
@@ -398,6 +402,8 @@ mod tests {
         assert_eq!(s.face_camera.fps, 30);
         assert_eq!(s.smartcard.reader, None);
         assert_eq!(s.iris_camera, CameraSettings::iris());
+        let s = DeviceSettings::parse("[export]\nretention_days = 0\n").expect("parses");
+        assert_eq!(s.export.retention_days, 7, "raised to the floor");
     }
 
     #[test]

@@ -97,6 +97,7 @@ impl Localize for PrintError {
 /// Writes `bytes` to `dir/file_name` atomically: a temporary file in the same directory is written
 /// and flushed to disk, then renamed over the target, and the directory is flushed, so after a
 /// power cut the file is either the old one or the complete new one. `dir` is created if needed.
+/// The file is mode 0600 (it names applicants).
 /// `file_name` must be a plain file name (no `/`, not `.` or `..`). Returns the file's path.
 pub fn save(dir: &Path, file_name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     if file_name.is_empty()
@@ -118,10 +119,12 @@ pub fn save(dir: &Path, file_name: &str, bytes: &[u8]) -> std::io::Result<PathBu
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Proofs and reports name applicants: readable by the station's user only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);

@@ -21,6 +21,12 @@ pub enum StoreError {
         path: PathBuf,
         source: Arc<std::io::Error>,
     },
+    #[error("{path} can be read by other users (mode {mode:o}); run: chmod {want:o} {path}")]
+    NotPrivate { path: PathBuf, mode: u32, want: u32 },
+    #[error(
+        "the data key does not open the database {0}: wrong key file, or the database is damaged"
+    )]
+    DatabaseKey(PathBuf),
     #[error("the data key file {0} does not exist")]
     KeyMissing(PathBuf),
     #[error("the data key file {0} is readable by other users (mode must be 0600)")]
@@ -37,6 +43,10 @@ pub enum StoreError {
     },
     #[error("a data key file already exists at {0}; refusing to overwrite it")]
     KeyExists(PathBuf),
+    #[error(
+        "the data key file {0} already exists and was not made for this data directory; a station never shares another's key: choose another --key-file"
+    )]
+    KeyOfAnotherStation(PathBuf),
     #[error("the station signing key file {0} does not exist")]
     SigningKeyMissing(PathBuf),
     #[error(
@@ -132,6 +142,19 @@ impl Localize for StoreError {
             ),
             (StoreError::WrongSigningKey(p), Lang::Id) => format!(
                 "File kunci tanda tangan {} bukan kunci yang terdaftar untuk stasiun ini. Pasang file yang benar dari cadangan.",
+                p.display()
+            ),
+            (StoreError::NotPrivate { path, mode, want }, Lang::Id) => format!(
+                "{} dapat dibaca pengguna lain (mode {mode:o}): data pemohon tidak boleh terbuka. Jalankan: chmod {want:o} {}",
+                path.display(),
+                path.display()
+            ),
+            (StoreError::KeyOfAnotherStation(p), Lang::Id) => format!(
+                "File kunci data {} sudah ada dan bukan dibuat untuk folder data ini: satu stasiun tidak boleh memakai kunci stasiun lain. Pilih --key-file yang lain.",
+                p.display()
+            ),
+            (StoreError::DatabaseKey(p), Lang::Id) => format!(
+                "Kunci data tidak membuka database {}: file kunci salah, atau database rusak. Pasang file kunci yang benar dari cadangan; jangan hapus apa pun.",
                 p.display()
             ),
             (StoreError::NotSetUp, Lang::Id) => {

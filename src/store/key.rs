@@ -19,6 +19,9 @@ const HEADER: &str = "rekam-data-key-v1";
 pub struct DataKey {
     cipher: XChaCha20Poly1305,
     id: String,
+    /// The whole database's key (SQLCipher), derived from the data key: the raw-key form of
+    /// `PRAGMA key`, `x'<64 hex digits>'`.
+    database: Zeroizing<String>,
 }
 
 impl std::fmt::Debug for DataKey {
@@ -35,9 +38,15 @@ impl DataKey {
         h.update(b"rekam key id v1\0");
         h.update(bytes);
         let id = hex::encode(&h.finalize()[..8]);
+        // A key of its own for the database pages, never the sealing key itself.
+        let mut d = Sha256::new();
+        d.update(b"rekam database key v1\0");
+        d.update(bytes);
+        let database = Zeroizing::new(format!("x'{}'", hex::encode(d.finalize())));
         DataKey {
             cipher: XChaCha20Poly1305::new(bytes.into()),
             id,
+            database,
         }
     }
 
@@ -50,6 +59,12 @@ impl DataKey {
     /// Loads the key at `path`, refusing a file that other users can read.
     pub fn load(path: &Path) -> Result<DataKey, StoreError> {
         load_secret(path, HEADER).map(|bytes| DataKey::from_bytes(&bytes))
+    }
+
+    /// The database encryption key as `PRAGMA key` takes it (raw key, no passphrase stretching:
+    /// the data key is random already).
+    pub(crate) fn database_key(&self) -> &str {
+        &self.database
     }
 
     /// A short public identifier of the key, stored in the database to detect a wrong key file.

@@ -4,6 +4,7 @@
 //! Layout of a data directory: `rekam.db` (+ `-wal`, `-shm`), `rekam.lock`. The key file lives
 //! elsewhere (see [`key::default_key_file`]); docs/storage.md explains why.
 
+pub mod admin;
 pub mod audit;
 pub mod disk;
 mod error;
@@ -21,6 +22,7 @@ use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
 
+pub use admin::UserRecord;
 pub use error::StoreError;
 pub use key::DataKey;
 pub use lock::DirLock;
@@ -49,6 +51,25 @@ impl Paths {
     /// The station's Ed25519 signing key file, beside the data key file.
     pub fn signing_key_file(&self) -> PathBuf {
         signing::signing_key_file(&self.key_file)
+    }
+
+    /// A training station's paths: its key beside its data directory, named after the whole
+    /// directory name (`/tmp/tmp.AbC123` keeps `/tmp/tmp.AbC123.key`), so that no two data
+    /// directories share one key file.
+    pub fn training(data_dir: PathBuf) -> Paths {
+        let mut name = data_dir
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "rekam-training".into());
+        name.push(".key");
+        let key_file = data_dir.with_file_name(name);
+        Paths { data_dir, key_file }
+    }
+
+    /// Where setup notes which data key this directory's station was set up with, before the
+    /// database knows it (an interrupted setup resumes only with that key).
+    fn key_marker(&self) -> PathBuf {
+        self.data_dir.join("data-key.id")
     }
 
     /// The platform's data directory for Rekam (`~/.local/share/rekam` on Linux).
@@ -145,13 +166,18 @@ pub struct Store {
     _lock: DirLock,
 }
 
-fn open_connection(db: &Path, create: bool) -> Result<Connection, StoreError> {
+fn open_connection(db: &Path, create: bool, key: &DataKey) -> Result<Connection, StoreError> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let sql = |e| StoreError::from_sqlite(e, db);
+    if !create && is_plaintext_database(db) {
+        // A station from before the database was encrypted: encrypted in place, once.
+        encrypt_plaintext_database(db, key)?;
+    }
     let mut conn = Connection::open_with_flags(db, flags).map_err(sql)?;
+    unlock(&conn, key, db)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(sql)?;
     // Room for every statement of the write paths (`cached`), so none is parsed twice.
@@ -168,8 +194,141 @@ fn open_connection(db: &Path, create: bool) -> Result<Connection, StoreError> {
         .map_err(sql)?;
     conn.pragma_update(None, "trusted_schema", "OFF")
         .map_err(sql)?;
+    // Deleted content is overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")
+        .map_err(sql)?;
     migrations::apply(&mut conn, db)?;
     Ok(conn)
+}
+
+/// Gives the connection the database key (SQLCipher; docs/storage.md) before anything reads a
+/// page, and checks that it opens the database.
+fn unlock(conn: &Connection, key: &DataKey, db: &Path) -> Result<(), StoreError> {
+    let pragma = zeroize::Zeroizing::new(format!("PRAGMA key = \"{}\";", key.database_key()));
+    conn.execute_batch(&pragma)
+        .map_err(|e| StoreError::from_sqlite(e, db))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(StoreError::DatabaseKey(db.into()))
+        }
+        Err(e) => Err(StoreError::from_sqlite(e, db)),
+    }
+}
+
+/// An unencrypted SQLite database file (its first 16 bytes are SQLite's magic text).
+fn is_plaintext_database(db: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 16];
+    std::fs::File::open(db)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"SQLite format 3\0"
+}
+
+/// Encrypts a plaintext station database under `key`: the WAL is folded in, the whole database
+/// is exported into an encrypted copy beside it, which then replaces it (durably, by rename).
+fn encrypt_plaintext_database(db: &Path, key: &DataKey) -> Result<(), StoreError> {
+    let sql = |e| StoreError::from_sqlite(e, db);
+    let mut encrypting = db.as_os_str().to_owned();
+    encrypting.push(".encrypting");
+    let encrypting = PathBuf::from(encrypting);
+    let _ = std::fs::remove_file(&encrypting);
+    {
+        // CREATE: the attached encrypted copy is a new file.
+        let plain = Connection::open_with_flags(
+            db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
+        .map_err(sql)?;
+        plain
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(sql)?;
+        let version: i64 = plain
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        plain
+            .execute(
+                "ATTACH DATABASE ?1 AS encrypted KEY ?2",
+                params![encrypting.to_string_lossy(), key.database_key()],
+            )
+            .map_err(sql)?;
+        plain
+            .query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))
+            .map_err(sql)?;
+        plain
+            .execute_batch(&format!(
+                "PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"
+            ))
+            .map_err(sql)?;
+    }
+    make_private(&encrypting, 0o600)?;
+    std::fs::File::open(&encrypting)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| StoreError::from_io(e, &encrypting))?;
+    for journal in &database_files(db)[1..] {
+        let _ = std::fs::remove_file(journal);
+    }
+    std::fs::rename(&encrypting, db).map_err(|e| StoreError::from_io(e, db))?;
+    if let Some(dir) = db.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::from_io(e, dir))?;
+    }
+    Ok(())
+}
+
+/// Makes `path` readable by the station's user only (`mode`: 0700 for the data directory,
+/// 0600 for the database and its journal files).
+fn make_private(path: &Path, mode: u32) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| StoreError::from_io(e, path))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// Refuses a data directory or database file that others can read or write.
+fn check_private(path: &Path, want: u32) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| StoreError::from_io(e, path))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(StoreError::NotPrivate {
+                path: path.into(),
+                mode,
+                want,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, want);
+    Ok(())
+}
+
+/// The database and the files SQLite keeps beside it.
+fn database_files(db: &Path) -> [PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [db.to_path_buf(), with("-wal"), with("-shm")]
 }
 
 fn read_station(conn: &Connection, db: &Path) -> Result<Option<Station>, StoreError> {
@@ -196,8 +355,8 @@ fn read_station(conn: &Connection, db: &Path) -> Result<Option<Station>, StoreEr
 }
 
 impl Store {
-    /// The mode of the station in `paths`, read without the directory lock or the data key (the
-    /// doctor, and commands that must refuse a production station before anything else).
+    /// The mode of the station in `paths`, read without the directory lock (the doctor, and
+    /// commands that must refuse a production station before anything else).
     /// `None`: no station is set up there. A database from before modes existed is training.
     pub fn peek_mode(paths: &Paths) -> Result<Option<StationMode>, StoreError> {
         let db = paths.db();
@@ -212,6 +371,10 @@ impl Store {
         .map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;
+        // An encrypted database needs its key; one from before encryption opens without.
+        if !is_plaintext_database(&db) {
+            unlock(&conn, &DataKey::load(&paths.key_file)?, &db)?;
+        }
         let set_up = conn
             .query_row("SELECT count(*) FROM station", [], |r| r.get::<_, i64>(0))
             .map(|n| n > 0)
@@ -227,6 +390,17 @@ impl Store {
         Ok(Some(mode))
     }
 
+    /// A plain connection to the station's database, opened with its key and nothing else:
+    /// no lock, no migration, no checks. For inspecting or repairing a database by hand (and for
+    /// tests that alter it as an intruder with the key file would); Rekam itself never writes
+    /// through it.
+    pub fn open_raw(paths: &Paths) -> Result<Connection, StoreError> {
+        let db = paths.db();
+        let conn = Connection::open(&db).map_err(|e| StoreError::from_sqlite(e, &db))?;
+        unlock(&conn, &DataKey::load(&paths.key_file)?, &db)?;
+        Ok(conn)
+    }
+
     /// Whether a station database exists in `paths.data_dir` (it may still lack its station row).
     pub fn exists(paths: &Paths) -> bool {
         paths.db().exists()
@@ -240,9 +414,15 @@ impl Store {
         if !db.exists() {
             return Err(StoreError::NotSetUp);
         }
-        let conn = open_connection(&db, false)?;
-        let station = read_station(&conn, &db)?.ok_or(StoreError::NotSetUp)?;
+        // The applicants' data is readable by the station's user only.
+        check_private(&paths.data_dir, 0o700)?;
+        for file in database_files(&db).iter().filter(|f| f.exists()) {
+            check_private(file, 0o600)?;
+        }
+        // The key first: it opens the (encrypted) database.
         let key = DataKey::load(&paths.key_file)?;
+        let conn = open_connection(&db, false, &key)?;
+        let station = read_station(&conn, &db)?.ok_or(StoreError::NotSetUp)?;
         if key.id() != station.data_key_id {
             return Err(StoreError::WrongKey {
                 path: paths.key_file.clone(),
@@ -311,16 +491,36 @@ impl Store {
         }
         users::check_new_user(&setup.supervisor)?;
         let lock = DirLock::acquire(&paths.data_dir)?;
+        make_private(&paths.data_dir, 0o700)?;
         let db = paths.db();
-        let mut conn = open_connection(&db, true)?;
+        if db.exists() && !paths.key_file.exists() {
+            // A database without its key: a station (or its remains) that this setup must not
+            // touch.
+            return Err(StoreError::AlreadySetUp.into());
+        }
+        // The key first: it encrypts the database from its first page. An existing key file is
+        // taken only when an interrupted setup of this very directory made it (its id noted
+        // here); any other key belongs to another station and is refused, never shared.
+        let key = match DataKey::create(&paths.key_file) {
+            Err(StoreError::KeyExists(path)) => {
+                let key = DataKey::load(&paths.key_file)?;
+                let noted = std::fs::read_to_string(paths.key_marker()).unwrap_or_default();
+                if noted.trim() != key.id() {
+                    return Err(StoreError::KeyOfAnotherStation(path).into());
+                }
+                key
+            }
+            other => other?,
+        };
+        std::fs::write(paths.key_marker(), format!("{}\n", key.id()))
+            .map_err(|e| StoreError::from_io(e, &paths.key_marker()))?;
+        let mut conn = open_connection(&db, true, &key)?;
+        for file in database_files(&db) {
+            make_private(&file, 0o600)?;
+        }
         if read_station(&conn, &db)?.is_some() {
             return Err(StoreError::AlreadySetUp.into());
         }
-        // No station row yet: a key file here can only be from an interrupted setup of this one.
-        let key = match DataKey::create(&paths.key_file) {
-            Err(StoreError::KeyExists(_)) => DataKey::load(&paths.key_file)?,
-            other => other?,
-        };
         let station = Station {
             kecamatan_code: setup.kecamatan_code.clone(),
             kecamatan_name,

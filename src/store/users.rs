@@ -41,8 +41,9 @@ pub struct NewUser {
     pub password: Zeroizing<String>,
 }
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD: usize = 8;
+/// The password policy: at least this many characters, of at least two kinds (letters, digits,
+/// other signs), not containing the username. Stated in the README and docs/SECURITY.md.
+pub const MIN_PASSWORD: usize = 10;
 /// Failed logins in a row that lock an account.
 pub const MAX_FAILED_LOGINS: i64 = 5;
 /// How long a locked account stays locked.
@@ -54,8 +55,16 @@ pub enum UserError {
     BadUsername,
     #[error("full name is empty")]
     EmptyName,
-    #[error("password must have at least {MIN_PASSWORD} characters")]
+    #[error(
+        "password must have at least {MIN_PASSWORD} characters of two kinds (letters, digits, other signs) and not contain the username"
+    )]
     WeakPassword,
+    #[error("the new password is the same as the current one")]
+    SamePassword,
+    #[error("no user '{0}'")]
+    NoSuchUser(String),
+    #[error("the last active supervisor cannot be deactivated")]
+    LastSupervisor,
     #[error("username '{0}' is taken")]
     UsernameTaken(String),
     #[error("wrong username or password")]
@@ -79,8 +88,16 @@ impl Localize for UserError {
                 "Nama pengguna harus 1-32 huruf, angka, '.', '_' atau '-'.".to_owned()
             }
             (UserError::EmptyName, Lang::Id) => "Nama lengkap belum diisi.".to_owned(),
-            (UserError::WeakPassword, Lang::Id) => {
-                format!("Kata sandi minimal {MIN_PASSWORD} karakter.")
+            (UserError::WeakPassword, Lang::Id) => format!(
+                "Kata sandi minimal {MIN_PASSWORD} karakter, dari dua jenis (huruf, angka, tanda lain), dan tidak memuat nama pengguna."
+            ),
+            (UserError::SamePassword, Lang::Id) => {
+                "Kata sandi baru sama dengan yang lama.".to_owned()
+            }
+            (UserError::NoSuchUser(u), Lang::Id) => format!("Tidak ada pengguna '{u}'."),
+            (UserError::LastSupervisor, Lang::Id) => {
+                "Supervisor aktif terakhir tidak dapat dinonaktifkan: tambahkan supervisor lain dulu."
+                    .to_owned()
             }
             (UserError::UsernameTaken(u), Lang::Id) => {
                 format!("Nama pengguna '{u}' sudah dipakai.")
@@ -136,7 +153,24 @@ pub fn check_new_user(u: &NewUser) -> Result<(), UserError> {
     if u.full_name.trim().is_empty() {
         return Err(UserError::EmptyName);
     }
-    if u.password.chars().count() < MIN_PASSWORD {
+    check_password(&u.username, &u.password)
+}
+
+/// The password policy ([`MIN_PASSWORD`]).
+pub(crate) fn check_password(username: &str, password: &str) -> Result<(), UserError> {
+    let kinds = [
+        password.chars().any(char::is_alphabetic),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|k| **k)
+    .count();
+    let contains_name = !username.trim().is_empty()
+        && password
+            .to_lowercase()
+            .contains(&username.trim().to_lowercase());
+    if password.chars().count() < MIN_PASSWORD || kinds < 2 || contains_name {
         return Err(UserError::WeakPassword);
     }
     Ok(())
@@ -151,7 +185,7 @@ pub fn hash_password(password: &str) -> String {
         .to_string()
 }
 
-fn verify_password(password: &str, phc: &str) -> bool {
+pub(crate) fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| {
         Argon2::default()
             .verify_password(password.as_bytes(), &h)

@@ -50,7 +50,11 @@ pub enum Message {
     OperatorDisplay(Option<Size>),
     CloseRequested(window::Id),
     Key(Key, Modifiers),
-    Activity,
+    /// A key pressed in one of the windows: only the operator's acts (the applicant's window
+    /// shows, it does not command).
+    WindowKey(window::Id, Key, Modifiers),
+    /// Input in a window: only the operator's keeps the session alive.
+    Activity(window::Id),
     Tick,
     Go(Nav),
     RequestLoaded(Result<Option<RequestView>, Failure>),
@@ -169,8 +173,16 @@ impl App {
             Message::OperatorDisplay(size) => self.open_applicant_window(size),
             Message::CloseRequested(id) => self.close_requested(id),
             Message::Key(key, modifiers) => self.key(key, modifiers),
-            Message::Activity => {
-                self.last_activity = Instant::now();
+            Message::WindowKey(window, key, modifiers) => {
+                if Some(window) == self.applicant {
+                    return Task::none();
+                }
+                self.key(key, modifiers)
+            }
+            Message::Activity(window) => {
+                if Some(window) != self.applicant {
+                    self.last_activity = Instant::now();
+                }
                 Task::none()
             }
             Message::Tick => self.tick(),
@@ -491,7 +503,7 @@ impl App {
 /// Key presses the kiosk acts on. Keys a focused text field uses (letters, space, Enter to
 /// submit) reach the screens only when no widget took them; Tab, Escape, the function keys and
 /// Ctrl combinations mean nothing in a text field, so they work while typing too.
-fn shortcut_key(event: iced::Event, status: event::Status, _window: window::Id) -> Option<Message> {
+fn shortcut_key(event: iced::Event, status: event::Status, window: window::Id) -> Option<Message> {
     let iced::Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event else {
         return None;
     };
@@ -515,16 +527,17 @@ fn shortcut_key(event: iced::Event, status: event::Status, _window: window::Id) 
         ),
         _ => false,
     } || modifiers.control();
-    (always || status == event::Status::Ignored).then_some(Message::Key(key, modifiers))
+    (always || status == event::Status::Ignored)
+        .then_some(Message::WindowKey(window, key, modifiers))
 }
 
 /// Input that counts as activity for the idle logout.
-fn activity(event: iced::Event, _status: event::Status, _window: window::Id) -> Option<Message> {
+fn activity(event: iced::Event, _status: event::Status, window: window::Id) -> Option<Message> {
     match event {
         iced::Event::Mouse(iced::mouse::Event::ButtonPressed(_))
         | iced::Event::Mouse(iced::mouse::Event::WheelScrolled { .. })
         | iced::Event::Touch(_)
-        | iced::Event::Keyboard(_) => Some(Message::Activity),
+        | iced::Event::Keyboard(_) => Some(Message::Activity(window)),
         _ => None,
     }
 }

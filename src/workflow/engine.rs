@@ -371,6 +371,8 @@ impl Store {
     }
 
     /// The supervisor (Camat, Sekcam or Kasi) validates the file.
+    /// The supervisor validates: the biodata as it stands now is kept with the request (what
+    /// the packet carries).
     pub fn validate(&mut self, supervisor: &User, request: i64) -> Result<(), WorkflowError> {
         self.write(|tx, ctx| {
             transition(tx, ctx, request, supervisor, Action::Validate, json!({}))?;
@@ -380,6 +382,23 @@ impl Store {
                 params![request, supervisor.id],
             )
             .map_err(|e| ctx.sql(e))?;
+            let applicant: Option<i64> = cached::query_row(
+                tx,
+                "SELECT applicant_id FROM requests WHERE id = ?1",
+                [request],
+                |r| r.get(0),
+            )
+            .map_err(|e| ctx.sql(e))?;
+            if let Some(applicant) = applicant {
+                let biodata = applicant_fields(tx, applicant).map_err(|e| ctx.sql(e))?;
+                cached::execute(
+                    tx,
+                    "INSERT INTO request_biodata (request_id, biodata, taken_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (request_id) DO UPDATE SET biodata = ?2, taken_at = ?3",
+                    params![request, serde_json::Value::Object(biodata).to_string(), ctx.now],
+                )
+                .map_err(|e| ctx.sql(e))?;
+            }
             Ok(())
         })
     }
@@ -509,4 +528,26 @@ pub(super) fn first_incomplete(
         }
     }
     Ok(None)
+}
+
+/// An applicant's biodata as a JSON object, field names as in `applicants` (every column but the
+/// row's id and times), values as text.
+pub(crate) fn applicant_fields(
+    conn: &rusqlite::Connection,
+    applicant: i64,
+) -> rusqlite::Result<serde_json::Map<String, serde_json::Value>> {
+    let mut out = serde_json::Map::new();
+    let mut stmt = conn.prepare_cached("SELECT * FROM applicants WHERE id = ?1")?;
+    let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+    stmt.query_row([applicant], |r| {
+        for (i, name) in names.iter().enumerate() {
+            if matches!(name.as_str(), "id" | "created_at" | "updated_at") {
+                continue;
+            }
+            let value: Option<String> = r.get(i)?;
+            out.insert(name.clone(), value.map(Into::into).unwrap_or_default());
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }

@@ -45,6 +45,8 @@ pub enum WorkflowError {
     BadPosition { modality: Modality, position: u8 },
     #[error("the capture has no data")]
     EmptyCapture,
+    #[error("'{0}' is not an Ed25519 public key (64 hex digits)")]
+    BadKey(String),
     #[error("a capture with data does not say which device made it")]
     NoProvenance,
     #[error("a production station does not store captures from a simulator ({0})")]
@@ -124,6 +126,12 @@ impl Localize for WorkflowError {
                     "Only a supervisor may close the day, export the batch or import an acknowledgement.",
                 )
                 .to_owned(),
+            NotSupervisor("receiver_keys") => lang
+                .pick(
+                    "Hanya supervisor yang boleh menyematkan atau mencabut kunci penerima.",
+                    "Only a supervisor may pin or remove a receiver key.",
+                )
+                .to_owned(),
             NotSupervisor("change_settings") => lang
                 .pick(
                     "Hanya supervisor yang boleh mengubah pengaturan perangkat.",
@@ -181,6 +189,10 @@ impl Localize for WorkflowError {
             EmptyCapture => lang
                 .pick("Hasil rekaman kosong.", "The capture is empty.")
                 .to_owned(),
+            BadKey(key) => match lang {
+                Lang::Id => format!("'{key}' bukan kunci publik Ed25519 (64 digit heksadesimal)."),
+                Lang::En => format!("'{key}' is not an Ed25519 public key (64 hex digits)."),
+            },
             NoProvenance => lang
                 .pick(
                     "Hasil rekaman tidak menyebut perangkat yang membuatnya: tidak disimpan. Sambungkan ulang perangkatnya lalu rekam lagi.",

@@ -75,6 +75,14 @@ pub enum Problem {
         expected: usize,
         found: usize,
     },
+    /// A receiver the packet should be encrypted to is not among its recipients.
+    RecipientMissing {
+        recipient: String,
+    },
+    /// The packet is also encrypted to a key nobody expected.
+    RecipientUnexpected {
+        recipient: String,
+    },
     /// A production station's record holds captures from a simulator, or from a device it
     /// does not name.
     SimulatedCapture {
@@ -88,6 +96,24 @@ impl Localize for Problem {
         use Problem::*;
         let id = lang == Lang::Id;
         match self {
+            RecipientMissing { recipient } => {
+                if id {
+                    format!("Batch tidak dienkripsi untuk penerima yang seharusnya: {recipient}.")
+                } else {
+                    format!("The packet is not encrypted to an expected receiver: {recipient}.")
+                }
+            }
+            RecipientUnexpected { recipient } => {
+                if id {
+                    format!(
+                        "Batch juga dienkripsi untuk kunci yang tidak diharapkan: {recipient}. Siapa pun yang memegang kunci itu dapat membaca isinya."
+                    )
+                } else {
+                    format!(
+                        "The packet is also encrypted to an unexpected key: {recipient}. Whoever holds it can read the content."
+                    )
+                }
+            }
             SimulatedCapture { record, captures } => {
                 let list = captures.join(", ");
                 if id {

@@ -68,6 +68,19 @@ impl TrustedStations {
             .find(|s| s.public_key.eq_ignore_ascii_case(public_key))
     }
 
+    /// The registered station whose key made `signature` over `message`, if any.
+    pub fn signer_of(&self, message: &[u8], signature: &[u8]) -> Option<&TrustedStation> {
+        let mut sig = [0u8; 64];
+        hex::decode_to_slice(String::from_utf8_lossy(signature).trim(), &mut sig).ok()?;
+        let sig = ed25519_dalek::Signature::from_bytes(&sig);
+        self.0.iter().find(|s| {
+            let mut key = [0u8; 32];
+            hex::decode_to_slice(s.public_key.trim(), &mut key).is_ok()
+                && ed25519_dalek::VerifyingKey::from_bytes(&key)
+                    .is_ok_and(|vk| vk.verify_strict(message, &sig).is_ok())
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -35,3 +35,27 @@ CREATE TABLE device_settings (
     saved_by        INTEGER REFERENCES users (id),
     saved_at        TEXT NOT NULL
 ) STRICT;
+
+-- The receivers' Ed25519 public keys (the Dinas Dukcapil, the data center) that sign
+-- acknowledgements, pinned by a supervisor; an acknowledgement under any other key changes
+-- nothing. A removed key stays, with who removed it and when.
+CREATE TABLE receiver_keys (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    public_key      TEXT NOT NULL UNIQUE CHECK (length(public_key) = 64 AND public_key NOT GLOB '*[^0-9a-f]*'),
+    added_by        INTEGER NOT NULL REFERENCES users (id),
+    added_at        TEXT NOT NULL,
+    removed_by      INTEGER REFERENCES users (id),
+    removed_at      TEXT
+) STRICT;
+
+-- The applicant's biodata as it stood when the supervisor validated the request (JSON object,
+-- field names as in applicants): the packet carries this, not what the applicant row says later.
+CREATE TABLE request_biodata (
+    request_id      INTEGER PRIMARY KEY REFERENCES requests (id),
+    biodata         TEXT NOT NULL CHECK (json_valid(biodata)),
+    taken_at        TEXT NOT NULL
+) STRICT;
+
+-- A password a supervisor set (a new user's first, a reset) must be changed at the next login.
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1));

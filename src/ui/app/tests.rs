@@ -55,9 +55,26 @@ fn idle_time_warns_then_logs_out() {
     );
     let left = app.idle_left().expect("a countdown");
     assert!(left <= IDLE_WARNING && left > Duration::ZERO);
-    // Activity resets the countdown.
-    let _ = app.update(Message::Activity);
+    // Input in the applicant's window keeps nothing alive, nor do its keys command anything.
+    let applicant = window::Id::unique();
+    app.applicant = Some(applicant);
+    let _ = app.update(Message::Activity(applicant));
+    assert!(app.idle_left().expect("countdown") <= IDLE_WARNING);
+    let _ = app.update(Message::WindowKey(
+        applicant,
+        Key::Named(Named::F9),
+        Modifiers::empty(),
+    ));
+    assert!(
+        matches!(app.screen, Screen::Queue(_)),
+        "the applicant window did not open the devices screen"
+    );
+    assert!(app.idle_left().expect("countdown") <= IDLE_WARNING);
+    // The operator's input resets the countdown.
+    let operator = app.operator.expect("operator window");
+    let _ = app.update(Message::Activity(operator));
     assert!(app.idle_left().expect("countdown") > IDLE_WARNING);
+    app.applicant = None;
     app.last_activity = Instant::now() - limit;
     let _ = app.update(Message::Tick);
     assert!(app.ctx.user.is_none(), "logged out");

@@ -1,6 +1,7 @@
 //! Login: an operator or a supervisor, by username and password, or by officer card and PIN.
 //! Repeated wrong passwords lock the account (the store counts them); a wrong PIN counts on the
-//! card, which blocks itself.
+//! card, which blocks itself. A password a supervisor set (a new account, a reset) must be
+//! changed before the kiosk opens. Passwords and PINs are wiped from memory once used.
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, text, text_input};
@@ -15,6 +16,7 @@ use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
 use crate::ui::device::DeviceProblem;
 use crate::ui::theme::{self, Tone};
+use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Method {
@@ -27,10 +29,28 @@ pub enum Method {
 pub struct State {
     method: Method,
     username: String,
-    password: String,
-    pin: String,
+    password: Zeroizing<String>,
+    pin: Zeroizing<String>,
+    /// The password must be changed first: the new one, twice.
+    changing: bool,
+    new_password: Zeroizing<String>,
+    repeat: Zeroizing<String>,
     busy: bool,
     error: Option<Failure>,
+}
+
+/// The two new passwords differ.
+#[derive(Debug)]
+struct Mismatch;
+
+impl crate::lang::Localize for Mismatch {
+    fn localize(&self, lang: crate::lang::Lang) -> String {
+        lang.pick(
+            "Kedua kata sandi baru tidak sama.",
+            "The two new passwords are not the same.",
+        )
+        .to_owned()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -39,7 +59,13 @@ pub enum Message {
     Username(String),
     Password(String),
     Pin(String),
+    NewPassword(String),
+    Repeat(String),
     Submit,
+    /// A password login: the user, and whether their password must be changed first.
+    Checked(Result<(User, bool), Failure>),
+    /// The new password was set (then logged in), or refused (asked again).
+    Changed(Result<User, Failure>),
     Done(Result<User, Failure>),
 }
 
@@ -60,23 +86,84 @@ impl State {
                 self.error = None;
             }
             Message::Username(v) => self.username = v,
-            Message::Password(v) => self.password = v,
-            Message::Pin(v) => self.pin = v.chars().filter(char::is_ascii_digit).take(12).collect(),
+            Message::Password(v) => self.password = Zeroizing::new(v),
+            Message::Pin(v) => {
+                self.pin = Zeroizing::new(v.chars().filter(char::is_ascii_digit).take(12).collect())
+            }
+            Message::NewPassword(v) => self.new_password = Zeroizing::new(v),
+            Message::Repeat(v) => self.repeat = Zeroizing::new(v),
+            Message::Submit if self.changing => return self.change(ctx),
             Message::Submit => return self.submit(ctx),
+            Message::Checked(Ok((user, false))) => {
+                return self.update(Message::Done(Ok(user)), ctx);
+            }
+            Message::Checked(Ok((_, true))) => {
+                // Kept (wiped on drop) until the new one is set: the change checks it again.
+                self.busy = false;
+                self.changing = true;
+                return Action::Run(iced::widget::operation::focus("login-new-password"));
+            }
+            Message::Checked(Err(e)) => return self.update(Message::Done(Err(e)), ctx),
+            Message::Changed(Ok(user)) => return self.update(Message::Done(Ok(user)), ctx),
+            Message::Changed(Err(e)) => {
+                // Refused (the policy, usually): the same form again, without what was typed.
+                self.busy = false;
+                self.new_password = Zeroizing::default();
+                self.repeat = Zeroizing::default();
+                self.error = Some(e);
+            }
             Message::Done(Ok(user)) => {
                 self.busy = false;
-                self.password.clear();
-                self.pin.clear();
+                self.forget();
                 return Action::Go(Nav::LoggedIn(user));
             }
             Message::Done(Err(e)) => {
                 self.busy = false;
-                self.password.clear();
-                self.pin.clear();
+                self.forget();
                 self.error = Some(e);
             }
         }
         Action::None
+    }
+
+    /// Wipes every secret typed.
+    fn forget(&mut self) {
+        self.password = Zeroizing::default();
+        self.pin = Zeroizing::default();
+        self.new_password = Zeroizing::default();
+        self.repeat = Zeroizing::default();
+        self.changing = false;
+    }
+
+    /// Sets the new password (the one a supervisor set is checked once more), then logs in.
+    fn change(&mut self, ctx: &Ctx) -> Action<Message> {
+        if self.busy {
+            return Action::None;
+        }
+        if *self.new_password != *self.repeat {
+            self.error = Some(Failure::new(Mismatch));
+            self.new_password = Zeroizing::default();
+            self.repeat = Zeroizing::default();
+            return Action::None;
+        }
+        let db = match ctx.db() {
+            Ok(db) => db.clone(),
+            Err(e) => {
+                self.error = Some(e);
+                return Action::None;
+            }
+        };
+        self.busy = true;
+        self.error = None;
+        let (username, current, new) = (
+            self.username.clone(),
+            self.password.clone(),
+            self.new_password.clone(),
+        );
+        Action::Run(Task::perform(
+            db.call(move |store| Ok(store.change_password(&username, &current, &new)?)),
+            Message::Changed,
+        ))
     }
 
     fn submit(&mut self, ctx: &Ctx) -> Action<Message> {
@@ -96,8 +183,12 @@ impl State {
             Method::Password => {
                 let (username, password) = (self.username.clone(), self.password.clone());
                 Action::Run(Task::perform(
-                    db.call(move |store| Ok(store.authenticate(&username, &password)?)),
-                    Message::Done,
+                    db.call(move |store| {
+                        let user = store.authenticate(&username, &password)?;
+                        let change = store.must_change_password(&user)?;
+                        Ok((user, change))
+                    }),
+                    Message::Checked,
                 ))
             }
             Method::Card => {
@@ -155,6 +246,22 @@ impl State {
         ]
         .spacing(10);
         form = match self.method {
+            Method::Password if self.changing => form
+                .push(
+                    container(text(tr.t("login.must_change")).size(theme::BODY))
+                        .padding(10)
+                        .max_width(520)
+                        .style(theme::banner(Tone::Info)),
+                )
+                .push(text(tr.t("login.new_password")).size(theme::BODY))
+                .push(input(
+                    "login-new-password",
+                    &self.new_password,
+                    true,
+                    Message::NewPassword,
+                ))
+                .push(text(tr.t("login.repeat")).size(theme::BODY))
+                .push(input("login-repeat", &self.repeat, true, Message::Repeat)),
             Method::Password => form
                 .push(text(tr.t("login.password")).size(theme::BODY))
                 .push(input(
@@ -227,7 +334,7 @@ async fn read_card(
     settings: crate::devices::DeviceSettings,
     backend: Backend,
     sim: Option<SimCard>,
-    pin: String,
+    pin: Zeroizing<String>,
 ) -> Result<String, Failure> {
     crate::ui::db::off_thread("rekam-card-login", move || {
         live::officer_login(&settings, backend, sim.as_ref(), &pin)

@@ -498,7 +498,7 @@ impl State {
         // The acknowledgement is a small text file: read where it is imported.
         Action::Run(Task::perform(
             ctx.write(move |store, user| {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
+                let text = crate::batch::read_ack_file(&path).map_err(|e| {
                     Failure::new(Problem::AckUnreadable {
                         path,
                         error: e.to_string(),

@@ -272,8 +272,14 @@ fn an_acknowledgement_marks_the_records_accepted() {
     .expect("checked");
     let received = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00+07:00").expect("time");
     let ack = make_ack(&v, "Dinas Dukcapil Kab. Grobogan", received).expect("ack");
+    // Signed by the Dinas's key, which the supervisor pinned at the station.
+    let dinas =
+        crate::store::StationSigningKey::create(&usb.path().join("dinas.key")).expect("key");
+    let (sup, public) = (f.supervisor.clone(), dinas.public_hex());
+    f.store(move |s| Ok(s.pin_receiver_key(&sup, "Dinas Dukcapil Kab. Grobogan", &public)?));
+    let signed = crate::batch::sign_ack(&ack, &dinas);
     let path = usb.path().join("rekam-331301-01-20261120-01.ack.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&ack).expect("json")).expect("written");
+    std::fs::write(&path, serde_json::to_string_pretty(&signed).expect("json")).expect("written");
 
     // A file that is not there is said so, in words.
     go(

@@ -90,3 +90,54 @@ fn the_view_switches_method_and_types_by_widget_id() {
     assert!(ui.find("Log in").is_ok());
     assert!(ui.find("Officer card [F3]").is_ok());
 }
+
+#[test]
+fn a_password_a_supervisor_set_must_be_changed_before_the_kiosk_opens() {
+    let f = Fixture::new();
+    let sup = f.supervisor.clone();
+    f.store(move |s| Ok(s.reset_password(&sup, "budi", "sementara-42")?));
+    let mut state = State::new(&f.ctx);
+    assert!(
+        login(&f, &mut state, Method::Password, "budi", "sementara-42").is_none(),
+        "not in yet"
+    );
+    assert!(state.changing);
+    let mut ui = simulator(state.view(&f.ctx));
+    assert!(ui.find(f.ctx.tr.t("login.must_change")).is_ok());
+    drop(ui);
+    let ctx = &f.ctx;
+    // Two different new passwords: said, nothing changed.
+    state.update(Message::NewPassword("baru-sekali-7".into()), ctx);
+    state.update(Message::Repeat("baru-sekali-8".into()), ctx);
+    assert!(settle(&mut state, Message::Submit, ctx, State::update).is_none());
+    assert!(state.error.is_some() && state.changing);
+    // Too weak: the policy says why.
+    state.update(Message::NewPassword("pendek".into()), ctx);
+    state.update(Message::Repeat("pendek".into()), ctx);
+    assert!(settle(&mut state, Message::Submit, ctx, State::update).is_none());
+    let shown = state
+        .error
+        .as_ref()
+        .map(|e| e.text(crate::Lang::Id))
+        .unwrap_or_default();
+    assert!(shown.contains("minimal 10"), "{shown}");
+    assert!(state.changing, "still asked for a new one");
+    state.update(Message::NewPassword("baru-sekali-7".into()), ctx);
+    state.update(Message::Repeat("baru-sekali-7".into()), ctx);
+    match settle(&mut state, Message::Submit, ctx, State::update) {
+        Some(Nav::LoggedIn(user)) => assert_eq!(user.username, "budi"),
+        other => panic!("expected a login, got {other:?}"),
+    }
+    assert!(
+        state.password.is_empty() && state.new_password.is_empty(),
+        "wiped"
+    );
+    // The temporary password is gone; the new one works without asking again.
+    let mut state = State::new(&f.ctx);
+    assert!(login(&f, &mut state, Method::Password, "budi", "sementara-42").is_none());
+    assert!(!state.changing);
+    match login(&f, &mut state, Method::Password, "budi", "baru-sekali-7") {
+        Some(Nav::LoggedIn(_)) => {}
+        other => panic!("expected a login, got {other:?}"),
+    }
+}

@@ -44,7 +44,7 @@ fn setup_creates_the_station_and_its_key_or_says_what_is_wrong() {
         .as_ref()
         .map(|e| e.text(Lang::Id))
         .unwrap_or_default();
-    assert!(shown.contains("minimal 8"), "{shown}");
+    assert!(shown.contains("minimal 10"), "{shown}");
     assert!(
         !Store::exists(&f.ctx.paths),
         "nothing written for refused input"
