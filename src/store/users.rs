@@ -77,6 +77,10 @@ pub enum UserError {
     NotSupervisor,
     #[error("the officer card '{0}' belongs to no user of this station")]
     UnknownCard(String),
+    #[error(
+        "officer cards cannot be trusted on a production station yet (the card is not authenticated); log in with the password"
+    )]
+    CardsNotTrusted,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -111,6 +115,10 @@ impl Localize for UserError {
             (UserError::Inactive, Lang::Id) => "Akun ini dinonaktifkan.".to_owned(),
             (UserError::NotSupervisor, Lang::Id) => {
                 "Hanya supervisor yang boleh melakukan ini.".to_owned()
+            }
+            (UserError::CardsNotTrusted, Lang::Id) => {
+                "Kartu petugas belum dapat dipercaya di stasiun produksi (kartunya belum dibuktikan keasliannya): masuk dengan kata sandi."
+                    .to_owned()
             }
             (UserError::UnknownCard(id), Lang::Id) => {
                 format!("Kartu petugas '{id}' tidak terdaftar sebagai pengguna di stasiun ini.")
@@ -328,7 +336,14 @@ impl Store {
     /// counts on the card, which blocks itself); here the card's officer id must name an active
     /// user that is not locked. Audited as `user.login_card`; an unknown id as
     /// `user.login_card_unknown` (with the id, so that a lost or foreign card shows in the log).
+    ///
+    /// A production station refuses every card login for now: the card profile only reads what
+    /// the card returns after its PIN, which any programmable card can imitate (docs/SECURITY.md;
+    /// PIV cards with a challenge signature are to come).
     pub fn authenticate_card(&mut self, officer_id: &str) -> Result<User, UserError> {
+        if self.station().mode == super::StationMode::Production {
+            return Err(UserError::CardsNotTrusted);
+        }
         let now_t = self.clock().now().with_timezone(&Utc);
         self.write(|tx, ctx| {
             type Row = (i64, String, String, Role, bool, Option<String>);
