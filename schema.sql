@@ -330,3 +330,24 @@ CREATE TABLE request_biodata (
     biodata         TEXT NOT NULL CHECK (json_valid(biodata)),
     taken_at        TEXT NOT NULL
 ) STRICT;
+
+-- Signed checkpoints of the audit chain, one per day close: the chain's head at the close (the
+-- `day.close` row), signed with the station's Ed25519 key (docs/storage.md). A chain that ends
+-- before its last checkpoint, or holds another hash there, was cut or rewritten.
+CREATE TABLE audit_checkpoints (
+    seq             INTEGER PRIMARY KEY,
+    hash            TEXT NOT NULL CHECK (length(hash) = 64),
+    service_day     TEXT NOT NULL,
+    signed_at       TEXT NOT NULL,
+    signature       TEXT NOT NULL CHECK (length(signature) = 128)
+) STRICT;
+
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'audit_checkpoints is append-only');
+END;
+
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'audit_checkpoints is append-only');
+END;

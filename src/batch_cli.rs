@@ -118,6 +118,10 @@ pub fn export(
             return Ok(ExitCode::FAILURE);
         }
         Err(CloseError::Workflow(e)) => anyhow::bail!("{}", e.localize(lang)),
+        Err(CloseError::AuditBroken(b)) => anyhow::bail!(
+            "{}",
+            rekam::workflow::close::AuditBrokenText(b).localize(lang)
+        ),
     }
     let request = ExportRequest {
         date,
@@ -171,6 +175,7 @@ pub struct VerifyArgs<'a> {
     pub ack_out: Option<&'a Path>,
     pub ack_key: Option<&'a Path>,
     pub expect_recipients: &'a [String],
+    pub ledger: Option<&'a Path>,
     pub receiver: &'a str,
     pub json: bool,
 }
@@ -185,6 +190,7 @@ pub fn verify(paths: &Paths, lang: Lang, args: &VerifyArgs<'_>) -> anyhow::Resul
         ack_out,
         ack_key,
         expect_recipients,
+        ledger,
         receiver,
         json,
     } = *args;
@@ -213,6 +219,19 @@ pub fn verify(paths: &Paths, lang: Lang, args: &VerifyArgs<'_>) -> anyhow::Resul
     let mut v = batch::verify_batch(file, &trusted, identities.as_deref()).map_err(loc)?;
     if !expect_recipients.is_empty() {
         batch::check_recipients(&mut v, expect_recipients);
+    }
+    let mut book = ledger
+        .map(batch::Ledger::load)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let (Some(book), Some(path)) = (&mut book, ledger) {
+        book.check(&mut v);
+        if book.record(
+            &v,
+            &rekam::store::timestamp(chrono::Local::now().fixed_offset()),
+        ) {
+            book.save(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
     }
     if json {
         let problems: Vec<serde_json::Value> = v

@@ -152,6 +152,10 @@ enum Command {
         /// missing or not expected is a problem.
         #[arg(long = "expect-recipient")]
         expect_recipients: Vec<String>,
+        /// The receiver's ledger (created when missing): a packet seen before, or one whose
+        /// station audit chain went back, is a problem; a clean decrypted packet is recorded.
+        #[arg(long)]
+        ledger: Option<PathBuf>,
         /// The receiver's name in the acknowledgement.
         #[arg(long, default_value = "Dinas Dukcapil")]
         receiver: String,
@@ -566,6 +570,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ack_out,
             ack_key,
             expect_recipients,
+            ledger,
             receiver,
             json,
         } => batch_cli::verify(
@@ -578,6 +583,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ack_out: ack_out.as_deref(),
                 ack_key: ack_key.as_deref(),
                 expect_recipients: &expect_recipients,
+                ledger: ledger.as_deref(),
                 receiver: &receiver,
                 json,
             },

@@ -1133,3 +1133,100 @@ fn cancelled_requests_lose_their_biometrics_after_the_retention() {
     assert_eq!(blobs(&store), 0);
     assert!(store.verify_audit().unwrap().broken.is_none());
 }
+
+/// Rows cut off the end of the audit log are found at the next close: the day does not close
+/// over a chain that ends before its last signed checkpoint.
+#[test]
+fn cutting_the_audit_log_short_is_found_at_the_next_close() {
+    let mut d = closed_day(1);
+    let sup = d.sup.clone();
+    let (last, checkpoint): (i64, i64) = d
+        .store
+        .conn()
+        .query_row(
+            "SELECT (SELECT max(seq) FROM audit_log), (SELECT max(seq) FROM audit_checkpoints)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        checkpoint > 0 && last >= checkpoint,
+        "the close left a checkpoint"
+    );
+    // As an intruder with the key file would: cut the chain back before the checkpoint.
+    d.store
+        .conn()
+        .execute_batch(&format!(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq >= {checkpoint};"
+        ))
+        .unwrap();
+    let v = d.store.verify_audit().unwrap();
+    let broken = v.broken.expect("found");
+    assert_eq!(broken.seq, checkpoint);
+    assert_eq!(broken.reason, rekam::store::audit::BreakReason::Truncated);
+    let next = day().succ_opt().unwrap();
+    let err = d.store.close_day(&sup, next).unwrap_err();
+    assert!(matches!(err, CloseError::AuditBroken(_)), "{err:?}");
+}
+
+/// The receiver's ledger: a packet seen before is a replay; a station whose audit chain went
+/// back is named; only clean packets are recorded.
+#[test]
+fn the_receiver_ledger_refuses_replays_and_an_audit_chain_that_went_back() {
+    let mut d = closed_day(1);
+    let first = d.export();
+    // The next day is closed and exported: its packet carries a later audit head.
+    let sup = d.sup.clone();
+    let next = day().succ_opt().unwrap();
+    d.clock.advance(chrono::Duration::days(1));
+    d.store.close_day(&sup, next).unwrap();
+    let later = batch::export_day(
+        &mut d.store,
+        &sup,
+        &ExportRequest {
+            date: next,
+            out_dir: d.out.clone(),
+            recipients: vec![d.receiver.to_public()],
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let ledger_path = d.out.join("../ledger.json");
+    let mut ledger = batch::Ledger::load(&ledger_path).unwrap();
+    let mut v = d.verify(&later.path, true);
+    ledger.check(&mut v);
+    assert!(v.is_ok(), "{:?}", v.problems);
+    assert!(ledger.record(&v, "2026-11-23T01:00:00.000Z"));
+    ledger.save(&ledger_path).unwrap();
+    // The same file again: a replay, not recorded.
+    let mut ledger = batch::Ledger::load(&ledger_path).unwrap();
+    let mut again = d.verify(&later.path, true);
+    ledger.check(&mut again);
+    assert!(
+        again
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::Replayed { .. })),
+        "{:?}",
+        again.problems
+    );
+    assert!(!ledger.record(&again, "2026-11-23T02:00:00.000Z"));
+    // A packet whose audit head is behind the one accepted: named, not recorded.
+    let mut v = d.verify(&first.path, true);
+    ledger.check(&mut v);
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| matches!(p, Problem::AuditWentBack { .. })),
+        "{:?}",
+        v.problems
+    );
+    assert!(!ledger.record(&v, "2026-11-23T03:00:00.000Z"));
+    // A re-export made now carries the newest head: accepted.
+    let reexport = d.export();
+    let mut v = d.verify(&reexport.path, true);
+    ledger.check(&mut v);
+    assert!(v.is_ok(), "{:?}", v.problems);
+    // Every packet carries its day's signed checkpoint, which verifies (no problem above).
+    assert!(v.manifest.as_ref().unwrap().audit_checkpoint.is_some());
+}

@@ -530,6 +530,24 @@ pub fn export_day(
         )
         .optional()
         .map_err(|e| store.sql_error(e))?;
+    let audit_checkpoint = store
+        .conn()
+        .query_row(
+            "SELECT seq, hash, service_day, signed_at, signature FROM audit_checkpoints
+             WHERE service_day = ?1 ORDER BY seq DESC LIMIT 1",
+            [req.date.to_string()],
+            |r| {
+                Ok(AuditCheckpoint {
+                    seq: r.get(0)?,
+                    hash: r.get(1)?,
+                    service_day: r.get(2)?,
+                    signed_at: r.get(3)?,
+                    signature: r.get(4)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| store.sql_error(e))?;
     let manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
         station_mode: station.mode,
@@ -548,6 +566,7 @@ pub fn export_day(
         counts: counts.clone(),
         reconciliation: close.reconciliation.clone(),
         audit_head,
+        audit_checkpoint,
         records: manifest_records,
     };
     let manifest_json =

@@ -8,6 +8,19 @@ use crate::workflow::Reconciliation;
 
 /// `header.json`: the packet's signed, plaintext table of contents.
 pub const HEADER_FORMAT: &str = "rekam-batch-2";
+/// The station's signed checkpoint of its audit chain at the day's close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditCheckpoint {
+    pub seq: i64,
+    /// The chain's hash at `seq`, 64 hex digits.
+    pub hash: String,
+    pub service_day: String,
+    pub signed_at: String,
+    /// Ed25519 by the station's key over `rekam-audit-checkpoint-v1`, then kecamatan, station,
+    /// seq, hash and service day, each after a zero byte (docs/batch-format.md); 128 hex digits.
+    pub signature: String,
+}
+
 /// `manifest.age`, decrypted.
 pub const MANIFEST_FORMAT: &str = "rekam-manifest-2";
 /// `record.json` inside each record.
@@ -142,6 +155,8 @@ pub struct Manifest {
     pub counts: Counts,
     pub reconciliation: Reconciliation,
     pub audit_head: Option<AuditHead>,
+    /// The signed checkpoint made when the day was closed.
+    pub audit_checkpoint: Option<AuditCheckpoint>,
     pub records: Vec<ManifestRecord>,
 }
 

@@ -9,6 +9,7 @@
 mod ack;
 mod export;
 pub mod format;
+pub mod ledger;
 mod receivers;
 mod verify;
 
@@ -20,6 +21,7 @@ pub use ack::{
     AckError, AckImport, Backlog, RETENTION_FLOOR_DAYS, make_ack, read_ack_file, sign_ack,
 };
 pub use export::{ExportRequest, Exported, export_day, exportable_requests};
+pub use ledger::Ledger;
 pub use receivers::{ReceiverKey, normalize_key};
 pub use verify::{
     Problem, TrustedStation, TrustedStations, Verification, check_recipients, verify_batch,

@@ -465,6 +465,45 @@ fn decrypt_and_check(
     mismatch("service_day", m.service_day == header.service_day);
     mismatch("seq", m.seq == header.seq);
     mismatch("station_mode", m.station_mode == header.station_mode);
+    // The day's signed audit checkpoint: signed by the packet's station key, for its day, and
+    // not ahead of the head the packet carries.
+    match &m.audit_checkpoint {
+        None => v.problems.push(Problem::CheckpointInvalid {
+            detail: "no audit checkpoint".into(),
+        }),
+        Some(c) => {
+            let message = crate::store::audit::checkpoint_message(
+                &header.kecamatan_code,
+                &header.station_id,
+                c.seq,
+                &c.hash,
+                &c.service_day,
+            );
+            let mut key = [0u8; 32];
+            let mut sig = [0u8; 64];
+            let signed = hex::decode_to_slice(header.signing_key.trim(), &mut key).is_ok()
+                && hex::decode_to_slice(c.signature.trim(), &mut sig).is_ok()
+                && VerifyingKey::from_bytes(&key).is_ok_and(|vk| {
+                    vk.verify_strict(&message, &Signature::from_bytes(&sig))
+                        .is_ok()
+                });
+            let detail = if !signed {
+                Some("the signature is not the station's".to_owned())
+            } else if c.service_day != header.service_day {
+                Some(format!(
+                    "made for {}, not {}",
+                    c.service_day, header.service_day
+                ))
+            } else if m.audit_head.as_ref().is_none_or(|h| h.seq < c.seq) {
+                Some("ahead of the audit head".to_owned())
+            } else {
+                None
+            };
+            if let Some(detail) = detail {
+                v.problems.push(Problem::CheckpointInvalid { detail });
+            }
+        }
+    }
     let mut counted = Counts::default();
     for r in &m.records {
         if !header.entries.iter().any(|e| e.name == r.entry) {

@@ -108,6 +108,23 @@ pub enum BreakReason {
     PrevHashMismatch,
     /// The row's contents do not give its stored hash (the row was altered).
     HashMismatch,
+    /// The chain ends before a signed checkpoint: rows were cut off its end.
+    Truncated,
+    /// The row a signed checkpoint covers has another hash: the chain was rewritten.
+    CheckpointMismatch,
+}
+
+/// What a signed audit checkpoint covers: the chain's head `seq`/`hash` of station
+/// `kecamatan`-`station` at the close of `service_day`.
+pub fn checkpoint_message(
+    kecamatan: &str,
+    station: &str,
+    seq: i64,
+    hash: &str,
+    service_day: &str,
+) -> Vec<u8> {
+    format!("rekam-audit-checkpoint-v1\0{kecamatan}\0{station}\0{seq}\0{hash}\0{service_day}")
+        .into_bytes()
 }
 
 /// Walks the chain from the first row and reports the first break.
@@ -152,6 +169,29 @@ pub fn verify(conn: &rusqlite::Connection) -> rusqlite::Result<Verification> {
         expected_prev = stored;
         expected_seq += 1;
         count += 1;
+    }
+    drop(rows);
+    // Every checkpoint must still be in the chain, with the hash it was signed with.
+    let mut stmt = conn.prepare(
+        "SELECT c.seq, c.hash, a.hash FROM audit_checkpoints c LEFT JOIN audit_log a ON a.seq = c.seq
+         ORDER BY c.seq",
+    )?;
+    let mut checkpoints = stmt.query([])?;
+    while let Some(r) = checkpoints.next()? {
+        let (seq, signed, found): (i64, String, Option<Vec<u8>>) =
+            (r.get(0)?, r.get(1)?, r.get(2)?);
+        let reason = match found {
+            None => Some(BreakReason::Truncated),
+            Some(h) if hex::encode(&h) != signed => Some(BreakReason::CheckpointMismatch),
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            return Ok(Verification {
+                rows: count,
+                head: None,
+                broken: Some(Break { seq, reason }),
+            });
+        }
     }
     Ok(Verification {
         rows: count,

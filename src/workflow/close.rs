@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::engine::reason;
 use super::{Step, WorkflowError};
+use crate::lang::{Lang, Localize};
 use crate::store::{Store, StoreError, User, audit, users};
 
 /// Something that keeps the day from closing.
@@ -71,8 +72,30 @@ pub struct DayClose {
 pub enum CloseError {
     #[error("{} item(s) of the day are still open", .0.len())]
     Open(Vec<OpenItem>),
+    /// The audit chain is broken (rows altered, removed, or cut off after the last checkpoint):
+    /// the day is not closed over it.
+    #[error("the audit chain is broken at row {}: {:?}", .0.seq, .0.reason)]
+    AuditBroken(crate::store::audit::Break),
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
+}
+
+/// Why a broken audit chain keeps the day from closing, in words.
+#[derive(Debug, Clone)]
+pub struct AuditBrokenText(pub crate::store::audit::Break);
+
+impl Localize for AuditBrokenText {
+    fn localize(&self, lang: Lang) -> String {
+        let seq = self.0.seq;
+        match lang {
+            Lang::Id => format!(
+                "Rantai audit rusak pada baris {seq} (baris diubah, dihapus, atau dipotong setelah titik periksa terakhir): hari tidak ditutup. Jangan ubah apa pun; laporkan ke Dinas Dukcapil."
+            ),
+            Lang::En => format!(
+                "The audit chain is broken at row {seq} (rows altered, removed, or cut off after the last checkpoint): the day is not closed. Change nothing; report it to the Dinas Dukcapil."
+            ),
+        }
+    }
 }
 
 impl From<StoreError> for CloseError {
@@ -265,6 +288,11 @@ impl Store {
         if !open.is_empty() {
             return Err(CloseError::Open(open));
         }
+        // The chain must hold up to its last signed checkpoint before another is signed over it.
+        if let Some(b) = self.verify_audit()?.broken {
+            return Err(CloseError::AuditBroken(b));
+        }
+        let signing = crate::store::StationSigningKey::load(&self.paths().signing_key_file())?;
         let reconciliation = self.reconciliation(date)?;
         let json = serde_json::to_string(&reconciliation).unwrap_or_default();
         let closed_at = self.write(|tx, ctx| {
@@ -287,7 +315,7 @@ impl Store {
                 params![date.to_string(), supervisor.id, ctx.now, json],
             )
             .map_err(|e| ctx.sql(e))?;
-            ctx.audit(
+            let seq = ctx.audit(
                 tx,
                 &audit::Entry {
                     actor_id: Some(supervisor.id),
@@ -304,6 +332,25 @@ impl Store {
                     }),
                 },
             )?;
+            // The chain's head at the close, signed: carried in the day's packet.
+            let hash: Vec<u8> = tx
+                .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0))
+                .map_err(|e| ctx.sql(e))?;
+            let hash = hex::encode(hash);
+            let day = date.to_string();
+            let message = audit::checkpoint_message(
+                &ctx.station.kecamatan_code,
+                &ctx.station.station_id,
+                seq,
+                &hash,
+                &day,
+            );
+            tx.execute(
+                "INSERT INTO audit_checkpoints (seq, hash, service_day, signed_at, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![seq, hash, day, ctx.now, hex::encode(signing.sign(&message))],
+            )
+            .map_err(|e| ctx.sql(e))?;
             Ok(ctx.now.clone())
         })?;
         Ok(DayClose {

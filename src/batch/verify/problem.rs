@@ -75,6 +75,20 @@ pub enum Problem {
         expected: usize,
         found: usize,
     },
+    /// The manifest's audit checkpoint is missing, not signed by the station, or inconsistent.
+    CheckpointInvalid {
+        detail: String,
+    },
+    /// The receiver's ledger has seen this very packet before.
+    Replayed {
+        first_seen: String,
+    },
+    /// The station's audit chain is behind (or beside) what an earlier packet showed: rows were
+    /// cut off or rewritten at the station.
+    AuditWentBack {
+        seen_seq: i64,
+        packet_seq: i64,
+    },
     /// A receiver the packet should be encrypted to is not among its recipients.
     RecipientMissing {
         recipient: String,
@@ -96,6 +110,38 @@ impl Localize for Problem {
         use Problem::*;
         let id = lang == Lang::Id;
         match self {
+            CheckpointInvalid { detail } => {
+                if id {
+                    format!("Titik periksa audit di manifest tidak sah ({detail}).")
+                } else {
+                    format!("The manifest's audit checkpoint is not valid ({detail}).")
+                }
+            }
+            Replayed { first_seen } => {
+                if id {
+                    format!(
+                        "Batch yang sama persis sudah diterima sebelumnya ({first_seen}): kiriman ulang, tidak diproses lagi."
+                    )
+                } else {
+                    format!(
+                        "This very packet was received before ({first_seen}): a replay, not processed again."
+                    )
+                }
+            }
+            AuditWentBack {
+                seen_seq,
+                packet_seq,
+            } => {
+                if id {
+                    format!(
+                        "Rantai audit stasiun mundur: batch sebelumnya sudah sampai baris {seen_seq}, batch ini baru {packet_seq} (atau isinya berbeda). Catatan audit di stasiun dipotong atau ditulis ulang."
+                    )
+                } else {
+                    format!(
+                        "The station's audit chain went back: an earlier packet reached row {seen_seq}, this one {packet_seq} (or differs there). The station's audit log was cut or rewritten."
+                    )
+                }
+            }
             RecipientMissing { recipient } => {
                 if id {
                     format!("Batch tidak dienkripsi untuk penerima yang seharusnya: {recipient}.")

@@ -59,3 +59,24 @@ CREATE TABLE request_biodata (
 
 -- A password a supervisor set (a new user's first, a reset) must be changed at the next login.
 ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1));
+
+-- Signed checkpoints of the audit chain, one per day close: the chain's head at the close (the
+-- `day.close` row), signed with the station's Ed25519 key (docs/storage.md). A chain that ends
+-- before its last checkpoint, or holds another hash there, was cut or rewritten.
+CREATE TABLE audit_checkpoints (
+    seq             INTEGER PRIMARY KEY,
+    hash            TEXT NOT NULL CHECK (length(hash) = 64),
+    service_day     TEXT NOT NULL,
+    signed_at       TEXT NOT NULL,
+    signature       TEXT NOT NULL CHECK (length(signature) = 128)
+) STRICT;
+
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'audit_checkpoints is append-only');
+END;
+
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'audit_checkpoints is append-only');
+END;

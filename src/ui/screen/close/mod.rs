@@ -408,6 +408,9 @@ impl State {
                 Ok(_) => Ok(()),
                 Err(CloseError::Open(items)) => Err(Failure::new(Problem::StillOpen(items.len()))),
                 Err(CloseError::Workflow(e)) => Err(Failure::new(e)),
+                Err(CloseError::AuditBroken(b)) => {
+                    Err(Failure::new(crate::workflow::close::AuditBrokenText(b)))
+                }
             }),
             Message::Closed,
         ))
