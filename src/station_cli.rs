@@ -136,7 +136,22 @@ pub(crate) fn status(paths: &Paths, lang: Lang) -> anyhow::Result<ExitCode> {
 pub(crate) fn doctor(paths: &Paths, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
     use rekam::devices::{DeviceSettings, doctor};
     let settings = DeviceSettings::load(&paths.data_dir)?;
-    let station = Store::peek_mode(paths)?;
+    // A station whose mode cannot be read (its key file missing, say) is judged as a production
+    // station: no simulator is called ready on a guess.
+    let (station, unreadable) = match Store::peek_mode(paths) {
+        Ok(mode) => (mode, None),
+        Err(e) => (Some(StationMode::Production), Some(e)),
+    };
+    if let Some(e) = &unreadable {
+        eprintln!(
+            "rekam: {} {}",
+            lang.pick(
+                "jenis stasiun tidak terbaca, diperiksa sebagai stasiun produksi:",
+                "the station's kind cannot be read, checked as a production station:"
+            ),
+            e.localize(lang)
+        );
+    }
     let mode = station.unwrap_or(StationMode::Training);
     let diagnoses = doctor::diagnose(&settings, mode);
     if json {

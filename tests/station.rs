@@ -465,3 +465,22 @@ fn a_plaintext_database_from_before_encryption_is_encrypted_when_opened() {
         "{err:?}"
     );
 }
+
+#[test]
+fn the_doctor_judges_a_station_it_cannot_read_as_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    assert!(setup_cli(&p, Some("training")).status.success());
+    let mut settings = DeviceSettings::default();
+    settings.fingerprint.mode = Mode::Simulated;
+    std::fs::write(settings_path(&p.data_dir), settings.to_toml()).unwrap();
+    std::fs::remove_file(&p.key_file).unwrap();
+    let out = rekam(&["doctor"], &p).output().unwrap();
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.contains("diperiksa sebagai stasiun produksi"),
+        "{said}"
+    );
+    assert!(said.contains("DITOLAK (simulator)"), "{said}");
+}
