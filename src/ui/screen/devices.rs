@@ -385,7 +385,8 @@ impl State {
     }
 }
 
-/// The `[export]` settings, read-only (they are changed in settings.toml by the technician).
+/// The `[export]` settings, read-only here (a supervisor changes them in devices.toml; a change by
+/// hand is found and audited at the next start).
 fn export_settings<'a>(settings: &DeviceSettings, tr: Tr) -> Element<'a, Message> {
     let e = &settings.export;
     column![

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use iced::keyboard::{Key, Modifiers, key::Named};
-use iced::widget::{button, column, container, row, text, text_input};
+use iced::widget::{button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use zeroize::Zeroizing;
 
@@ -199,12 +199,7 @@ impl State {
                 choice(StationMode::Production, tk("setup.mode_production")),
             ]
             .spacing(theme::GAP),
-            container(text(mode_hint).size(theme::BODY))
-                .padding(10)
-                .style(theme::banner(match self.mode {
-                    StationMode::Training => Tone::Info,
-                    StationMode::Production => Tone::Good,
-                })),
+            text(mode_hint).size(theme::SMALL).style(theme::muted),
             row![
                 field(
                     tr.t("setup.kecamatan"),
@@ -272,7 +267,8 @@ impl State {
         )
         .spacing(theme::GAP)
         .max_width(900);
-        container(form).center_x(Length::Fill).into()
+        // Scrolls rather than cutting the form (with the submit button) off a small display.
+        scrollable(container(form).center_x(Length::Fill)).into()
     }
 
     pub fn subscription(&self, _ctx: &Ctx) -> iced::Subscription<Message> {
