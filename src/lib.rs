@@ -14,6 +14,7 @@ pub mod report;
 pub mod simulate;
 pub mod store;
 mod typeset;
+#[cfg(feature = "kiosk")]
 pub mod ui;
 pub mod workflow;
 

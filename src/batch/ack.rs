@@ -57,6 +57,65 @@ pub fn read_ack_file(path: &std::path::Path) -> std::io::Result<String> {
     String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
 }
 
+/// Checks an acknowledgement file's text against the pinned receiver keys (lower-case hex
+/// Ed25519 public keys) and reads it: the signature first, nothing of the acknowledgement is
+/// parsed before it is known to come from a pinned key. Touches no database; the whole of what
+/// the station reads from an untrusted file before it writes anything.
+pub fn open_signed_ack(text: &str, pinned: &[&str]) -> Result<OpenedAck, AckError> {
+    if text.len() as u64 > super::format::ACK_MAX_BYTES {
+        return Err(AckError::Unreadable(
+            "larger than an acknowledgement can be".into(),
+        ));
+    }
+    let signed: SignedAck =
+        serde_json::from_str(text).map_err(|e| AckError::Unreadable(e.to_string()))?;
+    if signed.format != ACK_FORMAT {
+        return Err(AckError::Unreadable(format!("format '{}'", signed.format)));
+    }
+    if pinned.is_empty() {
+        return Err(AckError::NoReceiverKey);
+    }
+    let signer = signed.signer.trim().to_ascii_lowercase();
+    if !pinned.iter().any(|k| *k == signer) {
+        return Err(AckError::UnpinnedSigner {
+            fingerprint: crate::store::signing::fingerprint(&signer),
+        });
+    }
+    let mut key = [0u8; 32];
+    let mut sig = [0u8; 64];
+    let valid = hex::decode_to_slice(&signer, &mut key).is_ok()
+        && hex::decode_to_slice(signed.signature.trim(), &mut sig).is_ok()
+        && VerifyingKey::from_bytes(&key).is_ok_and(|vk| {
+            vk.verify_strict(&signed_message(&signed.ack), &Signature::from_bytes(&sig))
+                .is_ok()
+        });
+    if !valid {
+        return Err(AckError::BadSignature);
+    }
+    let ack: Ack =
+        serde_json::from_str(&signed.ack).map_err(|e| AckError::Unreadable(e.to_string()))?;
+    if ack.format != ACK_FORMAT {
+        return Err(AckError::Unreadable(format!("format '{}'", ack.format)));
+    }
+    let received = chrono::DateTime::parse_from_rfc3339(&ack.received_at)
+        .map_err(|e| AckError::Unreadable(format!("received_at: {e}")))?;
+    Ok(OpenedAck {
+        ack,
+        received,
+        signer,
+    })
+}
+
+/// An acknowledgement whose signature checked, read.
+#[derive(Debug, Clone)]
+pub struct OpenedAck {
+    pub ack: Ack,
+    /// When the receiver says it received the packet.
+    pub received: DateTime<FixedOffset>,
+    /// The pinned receiver key (lower-case hex) that signed it.
+    pub signer: String,
+}
+
 /// Builds the acknowledgement accepting every record of a packet that verified without a
 /// problem, decrypted. `None` when the verification was not complete and clean.
 pub fn make_ack(
@@ -194,46 +253,13 @@ impl Store {
         text: &str,
         retention: Duration,
     ) -> Result<AckImport, AckError> {
-        if text.len() as u64 > super::format::ACK_MAX_BYTES {
-            return Err(AckError::Unreadable(
-                "larger than an acknowledgement can be".into(),
-            ));
-        }
-        // The signature first: nothing of an acknowledgement is read before it is known to come
-        // from a pinned receiver key.
-        let signed: SignedAck =
-            serde_json::from_str(text).map_err(|e| AckError::Unreadable(e.to_string()))?;
-        if signed.format != ACK_FORMAT {
-            return Err(AckError::Unreadable(format!("format '{}'", signed.format)));
-        }
         let pinned = self.receiver_keys()?;
-        if pinned.is_empty() {
-            return Err(AckError::NoReceiverKey);
-        }
-        let signer = signed.signer.trim().to_ascii_lowercase();
-        if !pinned.iter().any(|k| k.public_key == signer) {
-            return Err(AckError::UnpinnedSigner {
-                fingerprint: crate::store::signing::fingerprint(&signer),
-            });
-        }
-        let mut key = [0u8; 32];
-        let mut sig = [0u8; 64];
-        let valid = hex::decode_to_slice(&signer, &mut key).is_ok()
-            && hex::decode_to_slice(signed.signature.trim(), &mut sig).is_ok()
-            && VerifyingKey::from_bytes(&key).is_ok_and(|vk| {
-                vk.verify_strict(&signed_message(&signed.ack), &Signature::from_bytes(&sig))
-                    .is_ok()
-            });
-        if !valid {
-            return Err(AckError::BadSignature);
-        }
-        let ack: Ack =
-            serde_json::from_str(&signed.ack).map_err(|e| AckError::Unreadable(e.to_string()))?;
-        if ack.format != ACK_FORMAT {
-            return Err(AckError::Unreadable(format!("format '{}'", ack.format)));
-        }
-        let received = chrono::DateTime::parse_from_rfc3339(&ack.received_at)
-            .map_err(|e| AckError::Unreadable(format!("received_at: {e}")))?;
+        let pinned: Vec<&str> = pinned.iter().map(|k| k.public_key.as_str()).collect();
+        let OpenedAck {
+            ack,
+            received,
+            signer,
+        } = open_signed_ack(text, &pinned)?;
         let outcome = self.write(|tx, ctx| {
             if !users::is_active_supervisor(tx, supervisor.id).map_err(|e| ctx.sql(e))? {
                 return Err(AckError::NotSupervisor);

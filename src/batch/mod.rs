@@ -18,13 +18,15 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub use ack::{
-    AckError, AckImport, Backlog, RETENTION_FLOOR_DAYS, make_ack, read_ack_file, sign_ack,
+    AckError, AckImport, Backlog, OpenedAck, RETENTION_FLOOR_DAYS, make_ack, open_signed_ack,
+    read_ack_file, sign_ack,
 };
 pub use export::{ExportRequest, Exported, export_day, exportable_requests};
 pub use ledger::Ledger;
 pub use receivers::{ReceiverKey, normalize_key};
 pub use verify::{
-    Problem, TrustedStation, TrustedStations, Verification, check_recipients, verify_batch,
+    OpenedRecord, Problem, TrustedStation, TrustedStations, Verification, check_recipients,
+    read_record, verify_batch,
 };
 
 use crate::lang::{Lang, Localize};

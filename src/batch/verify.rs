@@ -162,19 +162,30 @@ fn check_signature(header_bytes: &[u8], sig_bytes: &[u8], header: &Header) -> bo
 }
 
 /// What decrypting one record found.
-struct Opened {
-    sha256: String,
-    size: u64,
-    parts: Vec<PartDigest>,
-    doc: Option<Result<RecordDoc, String>>,
+#[derive(Debug)]
+pub struct OpenedRecord {
+    /// SHA-256 (hex) and size of the record's plaintext, its ustar archive.
+    pub sha256: String,
+    pub size: u64,
+    /// Each member of the archive.
+    pub parts: Vec<PartDigest>,
+    /// Its `record.json`, read, or why it could not be (`None`: there is none).
+    pub doc: Option<Result<RecordDoc, String>>,
 }
 
 fn open_record(
     reader: impl Read,
     identities: &[age::x25519::Identity],
-) -> Result<Opened, age::DecryptError> {
+) -> Result<OpenedRecord, age::DecryptError> {
     let decryptor = age::Decryptor::new(reader)?;
     let plain = decryptor.decrypt(identities.iter().map(|i| i as &dyn age::Identity))?;
+    Ok(read_record(plain)?)
+}
+
+/// Reads one decrypted record (the plaintext ustar archive inside `records/NNNN.age`): each
+/// member's digest and its `record.json`, at most [`DOC_LIMIT`] of it in memory. The bytes
+/// come from a packet and are untrusted.
+pub fn read_record(plain: impl Read) -> std::io::Result<OpenedRecord> {
     let mut whole = Hashing::new(plain);
     let mut parts = Vec::new();
     let mut doc = None;
@@ -198,7 +209,7 @@ fn open_record(
     }
     std::io::copy(&mut whole, &mut std::io::sink())?;
     let (size, sha256, _) = whole.finish();
-    Ok(Opened {
+    Ok(OpenedRecord {
         sha256,
         size,
         parts,
@@ -372,7 +383,7 @@ fn decrypt_and_check(
     };
     let file = File::open(path).map_err(io)?;
     let mut archive = tar::Archive::new(BufReader::with_capacity(1 << 20, file));
-    let mut opened: BTreeMap<String, Opened> = BTreeMap::new();
+    let mut opened: BTreeMap<String, OpenedRecord> = BTreeMap::new();
     let mut manifest: Option<Manifest> = None;
     let entries = match archive.entries() {
         Ok(e) => e,

@@ -16,7 +16,7 @@ mod csv;
 mod layout;
 pub mod register;
 pub mod sop;
-#[cfg(test)]
+#[cfg(all(test, feature = "kiosk"))]
 mod tests;
 
 use std::path::{Path, PathBuf};

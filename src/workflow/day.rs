@@ -248,7 +248,7 @@ impl Store {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "kiosk"))]
 mod tests {
     use super::*;
     use crate::ui::screen::testing::{Fixture, today};

@@ -91,7 +91,7 @@ pub fn frame(payload: &[u8]) -> Vec<u8> {
 }
 
 /// What the card does with one message from the reader: `Some(reply)` or nothing to send.
-fn handle(card: &mut VirtualCard, payload: &[u8]) -> Option<Vec<u8>> {
+pub fn handle(card: &mut VirtualCard, payload: &[u8]) -> Option<Vec<u8>> {
     match payload {
         [control::POWER_OFF] => {
             card.power_off();
