@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (fuzz/fuzz_targets/) for SECONDS each (default 600), one after the
 # other, on its committed corpus (fuzz/corpus/<target>), with the address sanitizer. New inputs
-# that cover more are kept in the corpus; a crash stops the run, leaves the input in
-# fuzz/artifacts/<target>/ and exits non-zero. Prints, for each target, executions, coverage
-# and corpus size (the figures docs/SECURITY.md records). CI runs `fuzz.sh 20`.
+# that cover more are kept in the corpus; a crash ends that target's run and leaves the input
+# in fuzz/artifacts/<target>/, the next target runs, and the script exits non-zero. Prints, for
+# each target, executions, coverage and corpus size (the figures docs/SECURITY.md records).
 # Installs what it needs: the nightly toolchain (rustup) and cargo-fuzz.
 # Usage: packaging/dev/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
@@ -13,7 +13,7 @@ shift || true
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --version 0.13.2
-# The kiosk's native libraries are not needed: the targets build the core without the window.
+# The build's system packages (the C compiler, OpenSSL, libclang and PC/SC for the drivers).
 . packaging/dev/deps.sh >/dev/null
 
 # The large seeds (a whole packet, a decrypted record) are made from a simulated training day

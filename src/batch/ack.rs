@@ -7,7 +7,6 @@
 //! Anything else changes nothing and says why.
 
 use chrono::{DateTime, Duration, FixedOffset};
-use ed25519_dalek::{Signature, VerifyingKey};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
@@ -81,15 +80,8 @@ pub fn open_signed_ack(text: &str, pinned: &[&str]) -> Result<OpenedAck, AckErro
             fingerprint: crate::store::signing::fingerprint(&signer),
         });
     }
-    let mut key = [0u8; 32];
-    let mut sig = [0u8; 64];
-    let valid = hex::decode_to_slice(&signer, &mut key).is_ok()
-        && hex::decode_to_slice(signed.signature.trim(), &mut sig).is_ok()
-        && VerifyingKey::from_bytes(&key).is_ok_and(|vk| {
-            vk.verify_strict(&signed_message(&signed.ack), &Signature::from_bytes(&sig))
-                .is_ok()
-        });
-    if !valid {
+    if !crate::store::signing::verify_hex(&signer, &signed.signature, &signed_message(&signed.ack))
+    {
         return Err(AckError::BadSignature);
     }
     let ack: Ack =

@@ -10,8 +10,6 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::{Signature, VerifyingKey};
-
 use super::format::*;
 use super::{Hashing, VerifyError};
 use crate::lang::{Lang, Localize};
@@ -149,16 +147,11 @@ fn scan(path: &Path, v: &mut Verification) -> Result<Option<Seen>, VerifyError> 
 }
 
 fn check_signature(header_bytes: &[u8], sig_bytes: &[u8], header: &Header) -> bool {
-    let mut key = [0u8; 32];
-    let mut sig = [0u8; 64];
-    hex::decode_to_slice(header.signing_key.trim(), &mut key).is_ok()
-        && hex::decode_to_slice(String::from_utf8_lossy(sig_bytes).trim(), &mut sig).is_ok()
-        && VerifyingKey::from_bytes(&key)
-            .map(|vk| {
-                vk.verify_strict(header_bytes, &Signature::from_bytes(&sig))
-                    .is_ok()
-            })
-            .unwrap_or(false)
+    crate::store::signing::verify_hex(
+        &header.signing_key,
+        &String::from_utf8_lossy(sig_bytes),
+        header_bytes,
+    )
 }
 
 /// What decrypting one record found.
@@ -490,14 +483,8 @@ fn decrypt_and_check(
                 &c.hash,
                 &c.service_day,
             );
-            let mut key = [0u8; 32];
-            let mut sig = [0u8; 64];
-            let signed = hex::decode_to_slice(header.signing_key.trim(), &mut key).is_ok()
-                && hex::decode_to_slice(c.signature.trim(), &mut sig).is_ok()
-                && VerifyingKey::from_bytes(&key).is_ok_and(|vk| {
-                    vk.verify_strict(&message, &Signature::from_bytes(&sig))
-                        .is_ok()
-                });
+            let signed =
+                crate::store::signing::verify_hex(&header.signing_key, &c.signature, &message);
             let detail = if !signed {
                 Some("the signature is not the station's".to_owned())
             } else if c.service_day != header.service_day {

@@ -75,6 +75,20 @@ impl StationSigningKey {
     }
 }
 
+/// Whether `signature_hex` (64 bytes as hex) is a valid Ed25519 signature (strict, RFC 8032)
+/// of `message` under `public_hex` (32 bytes as hex). Malformed hex or a key that is not a
+/// curve point is simply not valid; surrounding whitespace is ignored.
+pub fn verify_hex(public_hex: &str, signature_hex: &str, message: &[u8]) -> bool {
+    let mut key = [0u8; 32];
+    let mut sig = [0u8; 64];
+    hex::decode_to_slice(public_hex.trim(), &mut key).is_ok()
+        && hex::decode_to_slice(signature_hex.trim(), &mut sig).is_ok()
+        && ed25519_dalek::VerifyingKey::from_bytes(&key).is_ok_and(|vk| {
+            vk.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&sig))
+                .is_ok()
+        })
+}
+
 /// A short fingerprint of a public key for reading aloud over the phone: the first 16 hex digits
 /// of SHA-256(`rekam station key v1\0` || key), in groups of four.
 pub fn fingerprint(public_hex: &str) -> String {
