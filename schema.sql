@@ -66,6 +66,23 @@ CREATE TABLE users (
     created_at      TEXT NOT NULL
 , must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1))) STRICT;
 
+-- Officer cards (PIV): the key each card proves at login, recorded when a supervisor issues it.
+CREATE TABLE officer_cards (
+    id              INTEGER PRIMARY KEY,
+    user_id         INTEGER NOT NULL REFERENCES users (id),
+    spki            BLOB NOT NULL,              -- the PIV authentication key, SubjectPublicKeyInfo DER
+    fingerprint     TEXT NOT NULL UNIQUE CHECK (length(fingerprint) = 64), -- SHA-256 of spki, hex
+    guid            TEXT,                       -- the card's CHUID GUID (hex), if it has one
+    subject         TEXT NOT NULL,              -- the certificate's subject, as shown at issue
+    issued_at       TEXT NOT NULL,
+    issued_by       INTEGER NOT NULL REFERENCES users (id),
+    revoked_at      TEXT,
+    revoked_by      INTEGER REFERENCES users (id),
+    CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
+) STRICT;
+
+CREATE INDEX officer_cards_user ON officer_cards (user_id);
+
 -- Counters that only go up: queue numbers per (day, prefix) and register numbers per day.
 -- Never decremented and never deleted, so no number is handed out twice.
 CREATE TABLE counters (

@@ -63,25 +63,48 @@ def r(data=b"", sw=0x9000):
     b = data + struct.pack(">H", sw)
     return bytes([len(b)]) + b
 def tlv(tag, v):
-    return bytes([tag, len(v)]) + v
-officer = tlv(0x70, tlv(0x80, b"198703122010011004") + tlv(0x81, b"Budi Santoso") + tlv(0x82, b"\x02"))
+    n = len(v)
+    head = bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 0xFF])
+    return bytes([tag]) + head + v
+def pieces(data, sw_last=0x9000, size=200):
+    """`data` as a card answers it: 61xx while more is left (GET RESPONSE), then sw_last."""
+    parts = [data[i:i + size] for i in range(0, len(data), size)] or [b""]
+    out = b""
+    for i, p in enumerate(parts):
+        left = len(data) - sum(len(q) for q in parts[:i + 1])
+        out += r(p, sw_last if left == 0 else 0x6100 | min(left, 0xFF) if left < 256 else 0x6100)
+    return out
+# The PIV officer card (docs/devices/smartcard.md; NIST SP 800-73-4): the certificate of the
+# fixed fuzz card, its containers, an ECDSA-Sig-Value shaped answer.
+import json
+card = json.load(open(os.path.join(C, "..", "vpcd-card.json")))
+cert = bytes.fromhex(card["certificate"])
+guid = bytes.fromhex(card["guid"])
+apt = tlv(0x61, tlv(0x4F, bytes.fromhex("000010000100")) + tlv(0x79, tlv(0x4F, bytes.fromhex("A000000308"))) + tlv(0xAC, tlv(0x80, b"\x11") + tlv(0x06, b"")))
+cert_obj = tlv(0x53, tlv(0x70, cert) + tlv(0x71, b"\x00") + tlv(0xFE, b""))
+chuid = tlv(0x53, tlv(0x34, guid) + tlv(0x35, b"20991231") + tlv(0x3E, b"") + tlv(0xFE, b""))
+sig = tlv(0x30, tlv(0x02, b"\x01" * 32) + tlv(0x02, b"\x02" * 32))
+ga = tlv(0x7C, tlv(0x82, sig))
 applicant = tlv(0x70, tlv(0x80, b"3313014508950002") + tlv(0x81, b"SITI AMINAH"))
-put("apdu", "identify", bytes([0]) + r(b"", 0x6A82) + r())
-put("apdu", "officer-login", bytes([1]) + r() + r() + r() + r() + r(officer) + r(officer))
-put("apdu", "officer-chained", bytes([1]) + r() + r() + r() + r(officer[:10], 0x6100 | (len(officer) - 10)) + r(officer[10:]))
-put("apdu", "officer-wrong-le", bytes([1]) + r() + r() + r() + r(b"", 0x6C00 | len(officer)) + r(officer))
-put("apdu", "wrong-pin", bytes([1]) + r() + r(b"", 0x63C2))
+put("apdu", "identify", bytes([0]) + r(b"", 0x6A82) + r(apt))
+put("apdu", "piv-login", bytes([1]) + r(apt) + r() + pieces(cert_obj) + r(chuid) + r(ga))
+put("apdu", "piv-wrong-le", bytes([1]) + r(apt) + r() + r(b"", 0x6C00) + pieces(cert_obj) + r(b"", 0x6A82) + r(ga))
+put("apdu", "piv-rsa-refused", bytes([1]) + r(apt) + r() + pieces(cert_obj) + r(chuid) + r(b"", 0x6A80))
+put("apdu", "wrong-pin", bytes([1]) + r(apt) + r(b"", 0x63C2))
 put("apdu", "applicant", bytes([2]) + r() + r() + r(applicant) + r(applicant))
 
 # --- vpcd stream (docs/devices/smartcard.md): [u16 BE len][message]
 def f(m):
     return struct.pack(">H", len(m)) + m
-aid = bytes([0xF0, 0x52, 0x45, 0x4B, 0x41, 0x4D])
+piv_aid = bytes.fromhex("A00000030800001000")
 stream = f(b"\x01") + f(b"\x04")
-stream += f(bytes([0, 0xA4, 4, 0, 7]) + aid + b"\x01\x00")
-stream += f(bytes([0, 0x20, 0, 0x81, 8]) + b"123456\xff\xff")
-stream += f(bytes([0, 0xA4, 2, 0x0C, 2, 1, 1]))
-stream += f(bytes([0, 0xB0, 0, 0, 0x80])) + f(bytes([0, 0xC0, 0, 0, 0x20]))
+stream += f(bytes([0, 0xA4, 4, 0, len(piv_aid)]) + piv_aid + b"\x00")
+stream += f(bytes([0, 0x20, 0, 0x80, 8]) + b"246813\xff\xff")
+stream += f(bytes([0, 0xCB, 0x3F, 0xFF, 5, 0x5C, 3, 0x5F, 0xC1, 0x05, 0])) + f(bytes([0, 0xC0, 0, 0, 0]))
+stream += f(bytes([0, 0xCB, 0x3F, 0xFF, 5, 0x5C, 3, 0x5F, 0xC1, 0x02, 0]))
+stream += f(bytes([0, 0x87, 0x11, 0x9A, 0x26, 0x7C, 0x24, 0x82, 0x00, 0x81, 0x20]) + bytes(range(32)) + b"\x00")
+stream += f(bytes([0, 0xC0, 0, 0, 0]))
+aid = bytes([0xF0, 0x52, 0x45, 0x4B, 0x41, 0x4D])
 stream += f(bytes([0, 0xA4, 4, 0, 7]) + aid + b"\x02\x00") + f(bytes([0, 0xA4, 2, 0x0C, 2, 2, 1]))
 stream += f(bytes([0, 0xB0, 0, 0, 0x80])) + f(b"\x02") + f(b"\x00")
 put("vpcd", "login-and-read", bytes([3]) + stream)

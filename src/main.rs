@@ -188,12 +188,12 @@ enum Command {
         out: PathBuf,
     },
     /// User administration: a supervisor adds, lists, deactivates and activates users, resets
-    /// a password (to be changed at the next login) and unlocks an account; `passwd` changes
-    /// one's own password. Passwords are asked for on a terminal, or read from standard input,
-    /// one per line (the acting supervisor's first).
+    /// a password (to be changed at the next login), unlocks an account, issues and revokes
+    /// officer cards; `passwd` changes one's own password. Passwords and PINs are asked for on
+    /// a terminal, or read from standard input, one per line (the acting supervisor's first).
     User {
         #[command(subcommand)]
-        command: UserCommand,
+        command: user_cli::UserCommand,
     },
     /// The receiver keys pinned at this station: acknowledgements are accepted only under one.
     Receiver {
@@ -284,52 +284,6 @@ enum SlapArg {
     Right,
     Left,
     Thumbs,
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCommand {
-    /// Add a user; their first password (second line of input) must be changed at first login.
-    Add {
-        username: String,
-        #[arg(long)]
-        name: String,
-        /// operator or supervisor.
-        #[arg(long)]
-        role: Role,
-        #[arg(long)]
-        nip: Option<String>,
-        /// The acting supervisor.
-        #[arg(long)]
-        user: String,
-    },
-    /// Every user, with role and state.
-    List,
-    /// A user can no longer log in (the last active supervisor cannot be deactivated).
-    Deactivate {
-        username: String,
-        #[arg(long)]
-        user: String,
-    },
-    /// A deactivated user can log in again.
-    Activate {
-        username: String,
-        #[arg(long)]
-        user: String,
-    },
-    /// Set a temporary password (second line of input), to be changed at the next login.
-    ResetPassword {
-        username: String,
-        #[arg(long)]
-        user: String,
-    },
-    /// Unlock an account locked after repeated failed logins.
-    Unlock {
-        username: String,
-        #[arg(long)]
-        user: String,
-    },
-    /// Change one's own password: the current one, then the new one.
-    Passwd { username: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -471,7 +425,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     password,
                 },
             };
-            let store = Store::setup(&paths, &setup, Arc::new(SystemClock))?;
+            let mut store = Store::setup(&paths, &setup, Arc::new(SystemClock))?;
+            rekam::devices::wallet::issue_first_card(&mut store)?;
+            if store.station().mode.is_training() {
+                println!(
+                    "{} (PIN {})",
+                    lang.pick(
+                        "Kartu petugas latihan diterbitkan untuk supervisor pertama",
+                        "A training officer card was issued to the first supervisor"
+                    ),
+                    rekam::devices::wallet::FIRST_CARD_PIN
+                );
+            }
             let s = store.station();
             println!(
                 "{} {} ({}) / {} {} ({} {})",
@@ -598,33 +563,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             batch_cli::report(&paths, lang, date, &out)
         }
         Command::StationKey => batch_cli::station_key(&paths, lang),
-        Command::User { command } => {
-            use user_cli::UserAction as A;
-            let action = match command {
-                UserCommand::Add {
-                    username,
-                    name,
-                    role,
-                    nip,
-                    user,
-                } => A::Add {
-                    username,
-                    name,
-                    role,
-                    nip,
-                    user,
-                },
-                UserCommand::List => A::List,
-                UserCommand::Deactivate { username, user } => A::Deactivate { username, user },
-                UserCommand::Activate { username, user } => A::Activate { username, user },
-                UserCommand::ResetPassword { username, user } => {
-                    A::ResetPassword { username, user }
-                }
-                UserCommand::Unlock { username, user } => A::Unlock { username, user },
-                UserCommand::Passwd { username } => A::Passwd { username },
-            };
-            user_cli::run(&paths, lang, action)
-        }
+        Command::User { command } => user_cli::run(&paths, lang, command),
         Command::ReceiverKeygen { out } => batch_cli::receiver_keygen(&out, lang),
         Command::Receiver { command } => match command {
             ReceiverCommand::Add { name, key, user } => {

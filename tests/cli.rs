@@ -124,8 +124,8 @@ fn setup_then_status_then_audit_verify() {
     assert!(out.status.success());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        doc["rows"], 3,
-        "station setup, its signing key and the supervisor"
+        doc["rows"], 4,
+        "station setup, its signing key, the supervisor and their training card"
     );
     // A second setup is refused; a short password too.
     let out = setup(dir.path(), "x");

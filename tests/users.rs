@@ -233,17 +233,3 @@ fn the_rules_hold_in_the_store_whoever_calls() {
     let listed = store.list_users().unwrap();
     assert_eq!(listed.len(), 3);
 }
-
-#[test]
-fn a_production_station_refuses_card_logins_until_cards_are_authenticated() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = paths(dir.path());
-    let mut store = setup_store_as(&p, clock(), rekam::domain::StationMode::Production);
-    assert!(matches!(
-        store.authenticate_card("kasi"),
-        Err(UserError::CardsNotTrusted)
-    ));
-    let training = tempfile::tempdir().unwrap();
-    let mut store = setup_store(&paths(training.path()), clock());
-    assert!(store.authenticate_card("kasi").is_ok());
-}

@@ -1,29 +1,25 @@
 //! The virtual card's side of the vpcd link (`rekam_smartcard::virtual_card::vpcd`): the byte
 //! stream from the reader driver, cut into length-prefixed messages, each one a control code
-//! (power, reset, ATR) or a command APDU processed by the virtual card (an officer and an
-//! applicant application), whose every answer must be a response APDU the reader can frame.
+//! (power, reset, ATR) or a command APDU processed by the virtual card (the PIV application of
+//! an officer card, from the fixed training card `fuzz/vpcd-card.json` so that runs repeat, and
+//! an applicant application), whose every answer must be a response APDU the reader can frame.
 //!
 //! Input: a split byte (the stream arrives `1 + split % 64` bytes at a time), then the stream.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use rekam_smartcard::apdu::Response;
-use rekam_smartcard::officer::OfficerRole;
 use rekam_smartcard::virtual_card::vpcd::{FrameDecoder, frame, handle};
-use rekam_smartcard::{ApplicantCard, OfficerCard, VirtualCard};
+use rekam_smartcard::{ApplicantCard, PivCard, VirtualCard};
 
 fn card() -> VirtualCard {
-    let officer = OfficerCard {
-        officer_id: "198703122010011004".into(),
-        name: "Budi Santoso".into(),
-        role: OfficerRole::Supervisor,
-    };
+    let officer = PivCard::from_json(include_str!("../vpcd-card.json")).expect("the fuzz card");
     let applicant = ApplicantCard {
         nik: "3313014508950002".into(),
         name: "SITI AMINAH".into(),
     };
-    VirtualCard::officer(&officer, "123456")
-        .and_then(|c| c.with_applicant(&applicant))
+    VirtualCard::officer(officer)
+        .with_applicant(&applicant)
         .expect("the fuzz card")
         .with_chunk(64)
 }

@@ -37,6 +37,16 @@ pub fn diagnose(settings: &DeviceSettings, station: StationMode) -> Vec<Diagnosi
     ]
 }
 
+/// The smartcard reader alone (issuing a card from the command line).
+pub fn diagnose_smartcard(settings: &DeviceSettings, station: StationMode) -> Diagnosis {
+    probe(
+        DeviceClass::Smartcard,
+        settings.smartcard.mode,
+        station,
+        &|| smartcard(settings),
+    )
+}
+
 fn probe(
     class: DeviceClass,
     mode: Mode,

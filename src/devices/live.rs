@@ -18,7 +18,7 @@ use rekam_fingerprint::synth::SyntheticPerson;
 use rekam_fingerprint::worker::ScanMessage;
 use rekam_signature::sim::{self as pad_sim, Faults, PadSimulator};
 use rekam_signature::{Pad, PadConfig, SignatureError};
-use rekam_smartcard::{ApplicantCard, OfficerCard, OfficerRole, SmartcardError, VirtualCard};
+use rekam_smartcard::{ApplicantCard, LoginProof, PivCard, SmartcardError, VirtualCard};
 use serialport::{SerialPort, TTYPort};
 
 use super::doctor::Diagnosis;
@@ -27,8 +27,8 @@ use super::settings::{
 };
 use crate::domain::StationMode;
 
-/// The PIN of the simulated officer cards (training stations only; see the README).
-pub const SIM_PIN: &str = "2468";
+/// The PIN of the training card a training station issues its first supervisor at setup.
+pub const SIM_PIN: &str = super::wallet::FIRST_CARD_PIN;
 
 /// Which backend each device class runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -347,36 +347,69 @@ impl SimPen {
     }
 }
 
-/// A card put into the reader of a station whose smartcard class is simulated: the officer card
-/// of `officer_id`, or the applicant card of a replacement applicant.
+/// A card put into the reader of a station whose smartcard class is simulated (a training
+/// station): an officer card from the station's wallet (`wallet`), issued like a real one, or
+/// the applicant card of a replacement applicant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SimCard {
-    Officer {
-        officer_id: String,
-        role: OfficerRole,
-    },
+    Officer(Box<PivCard>),
     Applicant(ApplicantCard),
 }
 
-/// Logs in with the officer card in the reader and its PIN; returns what the card holds. On a
-/// simulated station the card is a virtual card made for `sim` with [`SIM_PIN`], answering the
-/// same APDUs in process.
+impl SimCard {
+    /// The training card issued to `username`, from the wallet in `data_dir`: `None` when that
+    /// user holds none (the reader is then empty).
+    pub fn officer_of(data_dir: &std::path::Path, username: &str) -> Option<SimCard> {
+        let wallet = super::wallet::Wallet::load(data_dir).ok()?;
+        wallet
+            .card_of(username)
+            .map(|c| SimCard::Officer(Box::new(c.clone())))
+    }
+}
+
+/// Logs in with the officer card in the reader and its PIN: the card verifies the PIN and signs
+/// a fresh challenge ([`LoginProof`]); the store then checks it against the key it recorded
+/// when it issued the card. On a simulated reader the card is `sim`, answering the same APDUs in
+/// process.
 pub fn officer_login(
     settings: &DeviceSettings,
     backend: Backend,
     sim: Option<&SimCard>,
     pin: &str,
-) -> Result<OfficerCard, SmartcardError> {
+) -> Result<LoginProof, SmartcardError> {
     match backend {
         Backend::Real => {
             let mut card = rekam_smartcard::PcscCard::open(&settings.smartcard.pcsc_config())?;
-            rekam_smartcard::officer::login(&mut card, pin)
+            rekam_smartcard::piv::login(&mut card, pin)
         }
         Backend::Simulated => {
             let mut card = sim_card(sim)?;
-            rekam_smartcard::officer::login(&mut card, pin)
+            rekam_smartcard::piv::login(&mut card, pin)
         }
     }
+}
+
+/// The proof of the card to issue to `username` (full name `holder`): from the PIV card in the
+/// reader, after its PIN; or, when the reader is simulated (a training station only), from a new
+/// training card personalised with `pin` for them and first put in the station's wallet in
+/// `data_dir` (so the card exists, like a real one, whatever the store then decides).
+pub fn card_to_issue(
+    data_dir: &std::path::Path,
+    settings: &DeviceSettings,
+    backend: Backend,
+    username: &str,
+    holder: &str,
+    pin: &str,
+) -> anyhow::Result<LoginProof> {
+    let sim = if backend == Backend::Simulated {
+        let card = PivCard::personalize(holder, pin)?;
+        let mut wallet = super::wallet::Wallet::load(data_dir)?;
+        wallet.add(username, card.clone())?;
+        Some(SimCard::Officer(Box::new(card)))
+    } else {
+        None
+    };
+    Ok(officer_login(settings, backend, sim.as_ref(), pin)?)
 }
 
 /// Reads the applicant card in the reader (replacement requests prefill from it).
@@ -402,14 +435,7 @@ fn sim_card(sim: Option<&SimCard>) -> Result<VirtualCard, SmartcardError> {
         None => Err(SmartcardError::NoCard {
             reader: "Rekam simulator".into(),
         }),
-        Some(SimCard::Officer { officer_id, role }) => VirtualCard::officer(
-            &OfficerCard {
-                officer_id: officer_id.clone(),
-                name: officer_id.clone(),
-                role: *role,
-            },
-            SIM_PIN,
-        ),
+        Some(SimCard::Officer(card)) => Ok(VirtualCard::officer((**card).clone())),
         Some(SimCard::Applicant(card)) => VirtualCard::applicant(card),
     }
 }

@@ -6,5 +6,6 @@ pub mod doctor;
 pub mod live;
 pub mod settings;
 pub mod simulated;
+pub mod wallet;
 
 pub use settings::{DeviceSettings, Mode};

@@ -17,7 +17,7 @@ use rekam_fingerprint::sim::{SimConfig, SimDevice};
 use rekam_fingerprint::synth::SyntheticPerson;
 use rekam_signature::sim::{self as pad_sim, Faults, PadSimulator};
 use rekam_signature::{Pad, PadConfig, PadEvent, Signature, StrokeBuilder};
-use rekam_smartcard::{ApplicantCard, OfficerCard, OfficerRole, VirtualCard};
+use rekam_smartcard::{ApplicantCard, LoginProof, PivCard, VirtualCard};
 use serialport::{SerialPort, TTYPort};
 
 use crate::capture::policy::QualitySettings;
@@ -170,17 +170,10 @@ impl Recorder for SimulatedStation {
         Ok((read.nik, read.name))
     }
 
-    fn officer_card(&mut self, username: &str) -> anyhow::Result<String> {
-        const PIN: &str = "2468";
-        let mut card = VirtualCard::officer(
-            &OfficerCard {
-                officer_id: username.to_owned(),
-                name: "Operator (latihan)".into(),
-                role: OfficerRole::Operator,
-            },
-            PIN,
-        )?;
-        Ok(rekam_smartcard::officer::login(&mut card, PIN)?.officer_id)
+    fn officer_login(&mut self, card: &PivCard, pin: &str) -> anyhow::Result<LoginProof> {
+        // The PIV login against the card in process: the same APDUs a reader would carry.
+        let mut card = VirtualCard::officer(card.clone());
+        Ok(rekam_smartcard::piv::login(&mut card, pin)?)
     }
 
     fn signature(

@@ -67,8 +67,12 @@ pub trait Recorder {
     ) -> anyhow::Result<Vec<CaptureInput>>;
     /// Reads the NIK and name from the applicant's existing KTP-el (replacements, changes).
     fn old_card(&mut self, a: &Applicant) -> anyhow::Result<(String, String)>;
-    /// The officer logs in with an officer card and PIN; returns the id on the card.
-    fn officer_card(&mut self, username: &str) -> anyhow::Result<String>;
+    /// The officer's card in the reader, its PIN typed: the card's proof of its key.
+    fn officer_login(
+        &mut self,
+        card: &rekam_smartcard::PivCard,
+        pin: &str,
+    ) -> anyhow::Result<rekam_smartcard::LoginProof>;
 }
 
 /// How to run the day.
@@ -140,6 +144,7 @@ pub fn open_station(paths: &Paths, clock: Arc<ManualClock>) -> anyhow::Result<(S
                 },
             };
             let mut store = Store::setup(paths, &setup, clock)?;
+            crate::devices::wallet::issue_first_card(&mut store)?;
             let sup = store.authenticate(SIM_SUPERVISOR, SIM_PASSWORD)?;
             store.create_user(
                 &sup,
@@ -428,6 +433,40 @@ fn exception(kind: ExceptionKind, reason: &str) -> CaptureContent {
     }
 }
 
+/// The operator logs in with their officer card: the training card issued to them (by the
+/// supervisor, the first time: personalised, put in the station's wallet and issued like a real
+/// card), its PIN, the card's signature checked by the store. Returns the username logged in.
+fn officer_login(
+    paths: &Paths,
+    store: &mut Store,
+    sup: &User,
+    op: &User,
+    devices: &mut dyn Recorder,
+) -> anyhow::Result<String> {
+    use crate::devices::wallet::{FIRST_CARD_PIN, Wallet};
+    let mut wallet = Wallet::load(&paths.data_dir)?;
+    let card = match wallet.card_of(&op.username) {
+        Some(card) => card.clone(),
+        None => {
+            let card = rekam_smartcard::PivCard::personalize(&op.full_name, FIRST_CARD_PIN)?;
+            wallet.add(&op.username, card.clone())?;
+            let proof = devices.officer_login(&card, FIRST_CARD_PIN)?;
+            store.issue_card(sup, &op.username, &proof)?;
+            card
+        }
+    };
+    let proof = devices.officer_login(&card, FIRST_CARD_PIN)?;
+    let user = store.authenticate_card(&proof)?;
+    if user.id != op.id {
+        bail!(
+            "the officer card logged in {}, not {}",
+            user.username,
+            op.username
+        );
+    }
+    Ok(user.username)
+}
+
 /// Runs a day: `plan.applicants` applicants through the whole procedure, recorded by `devices`.
 /// `progress` is called after each applicant with (done, total).
 pub fn run_day(
@@ -445,13 +484,7 @@ pub fn run_day(
     let (mut store, sup, op) = open_station(paths, clock.clone())?;
     let kecamatan = store.station().kecamatan_code.clone();
     let wall = Instant::now();
-    let officer = devices.officer_card(&op.username)?;
-    if officer != op.username {
-        bail!(
-            "the officer card belongs to {officer}, not to {}",
-            op.username
-        );
-    }
+    let officer = officer_login(paths, &mut store, &sup, &op, devices)?;
     let mut day = Day {
         store: &mut store,
         clock: &clock,

@@ -18,6 +18,7 @@ const STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002.sql")),
     M::up(include_str!("migrations/0003.sql")),
     M::up(include_str!("migrations/0004.sql")),
+    M::up(include_str!("migrations/0005.sql")),
 ];
 
 static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);

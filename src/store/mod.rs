@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod cards;
 mod connection;
 pub mod disk;
 mod error;

@@ -1,6 +1,5 @@
 //! Station users (operators and supervisors): argon2id password hashes, login with lock-out after
-//! repeated failures; or with an officer card, whose PIN the card itself checks (the card's officer id
-//! is the username).
+//! repeated failures. Officer cards (PIV, a signed challenge) are in `cards`.
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -75,12 +74,22 @@ pub enum UserError {
     Inactive,
     #[error("only a supervisor may do this")]
     NotSupervisor,
-    #[error("the officer card '{0}' belongs to no user of this station")]
-    UnknownCard(String),
     #[error(
-        "officer cards cannot be trusted on a production station yet (the card is not authenticated); log in with the password"
+        "the officer card {0} was not issued at this station; a supervisor issues cards (rekam user issue-card)"
     )]
-    CardsNotTrusted,
+    UnknownCard(String),
+    #[error("this officer card was revoked")]
+    CardRevoked,
+    #[error(
+        "the officer card's signature does not match the key recorded when it was issued: a forged or altered card"
+    )]
+    CardForged,
+    #[error("this card is already issued, to '{0}'")]
+    CardAlreadyIssued(String),
+    #[error("'{0}' has no active officer card (with that fingerprint)")]
+    NoSuchCard(String),
+    #[error("the card cannot be issued: {0}")]
+    CardRefused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -116,12 +125,24 @@ impl Localize for UserError {
             (UserError::NotSupervisor, Lang::Id) => {
                 "Hanya supervisor yang boleh melakukan ini.".to_owned()
             }
-            (UserError::CardsNotTrusted, Lang::Id) => {
-                "Kartu petugas belum dapat dipercaya di stasiun produksi (kartunya belum dibuktikan keasliannya): masuk dengan kata sandi."
+            (UserError::UnknownCard(fp), Lang::Id) => format!(
+                "Kartu petugas {fp} tidak terdaftar di stasiun ini; kartu diterbitkan oleh supervisor (rekam user issue-card)."
+            ),
+            (UserError::CardRevoked, Lang::Id) => {
+                "Kartu petugas ini sudah dicabut.".to_owned()
+            }
+            (UserError::CardForged, Lang::Id) => {
+                "Tanda tangan kartu tidak cocok dengan kunci yang dicatat saat kartu diterbitkan: kartu palsu atau diubah."
                     .to_owned()
             }
-            (UserError::UnknownCard(id), Lang::Id) => {
-                format!("Kartu petugas '{id}' tidak terdaftar sebagai pengguna di stasiun ini.")
+            (UserError::CardAlreadyIssued(u), Lang::Id) => {
+                format!("Kartu ini sudah diterbitkan untuk '{u}'.")
+            }
+            (UserError::NoSuchCard(u), Lang::Id) => {
+                format!("'{u}' tidak memiliki kartu petugas aktif (dengan sidik kunci itu).")
+            }
+            (UserError::CardRefused(why), Lang::Id) => {
+                format!("Kartu tidak dapat diterbitkan: {why}")
             }
             (UserError::Store(e), lang) => e.localize(lang),
             (other, Lang::En) => format!(
@@ -326,67 +347,6 @@ impl Store {
                 // The failure is committed (the counter must survive) and then reported.
                 Ok(Err(UserError::WrongCredentials))
             }
-        })
-        .and_then(|r: Result<User, UserError>| r)
-    }
-}
-
-impl Store {
-    /// Logs in the holder of an officer card. The card has already checked the PIN (a wrong PIN
-    /// counts on the card, which blocks itself); here the card's officer id must name an active
-    /// user that is not locked. Audited as `user.login_card`; an unknown id as
-    /// `user.login_card_unknown` (with the id, so that a lost or foreign card shows in the log).
-    ///
-    /// A production station refuses every card login for now: the card profile only reads what
-    /// the card returns after its PIN, which any programmable card can imitate (docs/SECURITY.md;
-    /// PIV cards with a challenge signature are to come).
-    pub fn authenticate_card(&mut self, officer_id: &str) -> Result<User, UserError> {
-        if self.station().mode == super::StationMode::Production {
-            return Err(UserError::CardsNotTrusted);
-        }
-        let now_t = self.clock().now().with_timezone(&Utc);
-        self.write(|tx, ctx| {
-            type Row = (i64, String, String, Role, bool, Option<String>);
-            let row: Option<Row> = tx
-                .query_row(
-                    "SELECT id, username, full_name, role, active, locked_until FROM users WHERE username = ?1",
-                    [officer_id.trim()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-                )
-                .optional()
-                .map_err(|e| ctx.sql(e))?;
-            let Some((id, username, full_name, role, active, locked_until)) = row else {
-                ctx.audit(
-                    tx,
-                    &audit::Entry {
-                        actor_id: None,
-                        action: "user.login_card_unknown",
-                        entity: "user",
-                        entity_id: None,
-                        detail: serde_json::json!({ "officer_id": officer_id }),
-                    },
-                )?;
-                return Ok(Err(UserError::UnknownCard(officer_id.to_owned())));
-            };
-            if let Some(until) = locked_until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok())
-                && until.with_timezone(&Utc) > now_t
-            {
-                return Ok(Err(UserError::Locked(until.format("%H:%M").to_string())));
-            }
-            if !active {
-                return Ok(Err(UserError::Inactive));
-            }
-            ctx.audit(
-                tx,
-                &audit::Entry {
-                    actor_id: Some(id),
-                    action: "user.login_card",
-                    entity: "user",
-                    entity_id: Some(id),
-                    detail: serde_json::json!({}),
-                },
-            )?;
-            Ok(Ok(User { id, username, full_name, role }))
         })
         .and_then(|r: Result<User, UserError>| r)
     }

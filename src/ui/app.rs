@@ -11,7 +11,9 @@ use super::benchmark;
 use super::ctx::Ctx;
 use super::db::{Db, Failure, off_thread};
 use super::i18n::Tr;
-use super::screen::{self, Action, Nav, Screen, close, devices, login, queue, register, setup};
+use super::screen::{
+    self, Action, Nav, Screen, close, devices, login, queue, register, setup, users,
+};
 use super::theme::{self, Tone};
 use crate::devices::DeviceSettings;
 use crate::devices::doctor::Diagnosis;
@@ -334,6 +336,7 @@ impl App {
             (Key::Named(Named::F10), true) => return self.go(Nav::Close),
             (Key::Named(Named::F8), true) => return self.go(Nav::Register),
             (Key::Named(Named::F9), true) => return self.go(Nav::Devices),
+            (Key::Named(Named::F11), true) => return self.go(Nav::Users),
             (Key::Character(c), true) if modifiers.control() && c.as_str() == "l" => {
                 return self.go(Nav::Logout);
             }
@@ -391,6 +394,10 @@ impl App {
             Nav::Devices => {
                 let (state, task) = devices::State::new(&self.ctx);
                 self.show(Screen::Devices(state), task.map(screen::Message::Devices))
+            }
+            Nav::Users => {
+                let (state, task) = users::State::new(&self.ctx);
+                self.show(Screen::Users(state), task.map(screen::Message::Users))
             }
             Nav::Close => {
                 let (state, task) = close::State::new(&self.ctx);

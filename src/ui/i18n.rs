@@ -46,6 +46,7 @@ pub(crate) const CATALOGS: &[(&str, &str)] = &[
     ("register", include_str!("../../assets/i18n/register.toml")),
     ("devices", include_str!("../../assets/i18n/devices.toml")),
     ("close", include_str!("../../assets/i18n/close.toml")),
+    ("users", include_str!("../../assets/i18n/users.toml")),
     (
         "applicant",
         include_str!("../../assets/i18n/applicant.toml"),

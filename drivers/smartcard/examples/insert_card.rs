@@ -1,11 +1,13 @@
 //! Puts a virtual card into the vpcd reader of a running pcscd until Enter is pressed, to try
-//! the station by hand without a card: an officer card (PIN 2468) or an applicant card.
+//! the station by hand without a card: a newly personalised PIV officer card (PIN 246813; its
+//! key fingerprint is printed, and the card must be issued to a user before it logs anyone in)
+//! or an applicant card.
 //!
 //! `cargo run -p rekam-smartcard --example insert_card -- officer|applicant [port]`
 //! (port 35963 is "Virtual PCD 00 00", 35964 "Virtual PCD 00 01").
 
 use rekam_smartcard::virtual_card::vpcd::VPCD_PORT;
-use rekam_smartcard::{ApplicantCard, OfficerCard, OfficerRole, VirtualCard, VpcdCard};
+use rekam_smartcard::{ApplicantCard, PivCard, VirtualCard, VpcdCard};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -15,14 +17,12 @@ fn main() {
         .and_then(|p| p.parse().ok())
         .unwrap_or(VPCD_PORT);
     let card = match kind.as_str() {
-        "officer" => VirtualCard::officer(
-            &OfficerCard {
-                officer_id: "198703122010011004".into(),
-                name: "Budi Santoso".into(),
-                role: OfficerRole::Supervisor,
-            },
-            "2468",
-        ),
+        "officer" => PivCard::personalize("Budi Santoso", "246813").map(|c| {
+            if let Ok(key) = c.card_key() {
+                eprintln!("card key fingerprint {}", key.fingerprint);
+            }
+            VirtualCard::officer(c)
+        }),
         "applicant" => VirtualCard::applicant(&ApplicantCard {
             nik: "3201014708900002".into(),
             name: "Siti Aminah".into(),

@@ -1,6 +1,7 @@
 //! Timings through a running pcscd with the vpcd reader (start it with `pcscd -f` as root):
 //! how long the monitor takes to report a virtual card inserted and removed, connecting, and an
-//! officer login (SELECT, VERIFY, SELECT, SELECT EF, READ BINARY with its 6Cxx and 61xx rounds).
+//! officer login (PIV: SELECT, VERIFY, SELECT, GET DATA of the certificate and of the CHUID with
+//! their 61xx rounds, GENERAL AUTHENTICATE, and the signature check).
 //!
 //! `cargo run -p rekam-smartcard --example pcscd_timing [logins]`
 
@@ -9,8 +10,7 @@ use std::time::{Duration, Instant};
 use rekam_device::{Event, channel};
 use rekam_smartcard::virtual_card::vpcd::{VPCD_PORT, VPCD_READER};
 use rekam_smartcard::{
-    CardEvent, OfficerCard, OfficerRole, PcscCard, SmartcardConfig, VirtualCard, VpcdCard, monitor,
-    officer,
+    CardEvent, PcscCard, PivCard, SmartcardConfig, VirtualCard, VpcdCard, monitor, piv,
 };
 
 fn wait_for(
@@ -39,12 +39,9 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(50);
-    let budi = OfficerCard {
-        officer_id: "198703122010011004".into(),
-        name: "Budi Santoso".into(),
-        role: OfficerRole::Supervisor,
-    };
-    let card = VirtualCard::officer(&budi, "2468").expect("valid card");
+    let budi = PivCard::personalize("Budi Santoso", "246813").expect("personalise");
+    let key = budi.card_key().expect("own certificate");
+    let card = VirtualCard::officer(budi);
     let (tx, rx) = channel(64);
     let _monitor =
         monitor::spawn(SmartcardConfig::reader(VPCD_READER), tx).expect("monitor thread");
@@ -62,7 +59,10 @@ fn main() {
     let connect = start.elapsed();
     let start = Instant::now();
     for _ in 0..logins {
-        assert_eq!(officer::login(&mut pcsc, "2468").as_ref(), Ok(&budi));
+        assert_eq!(
+            piv::login(&mut pcsc, "246813").map(|p| p.key).as_ref(),
+            Ok(&key)
+        );
     }
     let login = start.elapsed() / logins.max(1);
     drop(pcsc);
@@ -81,7 +81,7 @@ fn main() {
         connect.as_secs_f64() * 1e3
     );
     println!(
-        "officer login (x{logins:<3})   {:>8.2} ms each (7 APDUs)",
+        "officer login (x{logins:<3})   {:>8.2} ms each (PIV, 7 APDUs and more with 61xx)",
         login.as_secs_f64() * 1e3
     );
     println!(

@@ -16,7 +16,7 @@ impl CardKind {
     /// "an officer card" / "an applicant card", for messages.
     pub fn describe(self) -> &'static str {
         match self {
-            CardKind::Officer => "an officer card",
+            CardKind::Officer => "an officer card (PIV)",
             CardKind::Applicant => "an applicant card",
         }
     }
@@ -67,6 +67,17 @@ pub enum SmartcardError {
     /// A file on the card does not follow its documented layout.
     #[error("the card holds malformed data: {detail}")]
     InvalidCardData { detail: String },
+    /// The card's authentication key is not one the station accepts (an RSA PIV card).
+    #[error(
+        "this card cannot be used: {detail}; Rekam accepts PIV cards with an ECC P-256 authentication key"
+    )]
+    UnsupportedKey { detail: String },
+    /// The card's signature of the login challenge does not verify with its key: not the
+    /// card it claims to be.
+    #[error(
+        "the card failed to prove its key (the challenge signature does not verify): a forged or altered card"
+    )]
+    CardAuthenticationFailed,
     /// The bytes exchanged break ISO 7816-4 (too short, a GET RESPONSE loop without end...).
     #[error("card protocol error: {detail}")]
     Protocol { detail: String },
@@ -84,8 +95,9 @@ pub enum SmartcardError {
         if *retries_left == 1 { "try" } else { "tries" }
     )]
     WrongPin { retries_left: u8 },
-    /// The PIN typed is not 4 to 8 digits; nothing was sent to the card (no try spent).
-    #[error("a PIN is 4 to 8 digits")]
+    /// The PIN typed is not 6 to 8 digits (the PIV rule); nothing was sent to the card (no try
+    /// spent).
+    #[error("a PIN is 6 to 8 digits")]
     InvalidPinFormat,
     /// 6983 (or 63C0): no tries left.
     #[error("the PIN is blocked after too many wrong attempts; a supervisor must unblock the card")]

@@ -11,7 +11,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Pcscd, Watch, budi, officer_card, siti, turn};
+use common::{PIN, Pcscd, Watch, budi_key, officer_card, siti, turn};
 use rekam_device::{Backend, Event};
 use rekam_smartcard::virtual_card::vpcd::{
     VPCD_PORT, VPCD_PORT_SECOND, VPCD_READER, VPCD_READER_SECOND,
@@ -19,7 +19,7 @@ use rekam_smartcard::virtual_card::vpcd::{
 use rekam_smartcard::virtual_card::{ATR, VirtualCard};
 use rekam_smartcard::{
     CardEvent, CardKind, CardPresence, Fault, PcscCard, PinStatus, SmartcardConfig, SmartcardError,
-    VpcdCard, applicant, list_readers, officer,
+    VpcdCard, applicant, list_readers, piv,
 };
 
 #[test]
@@ -64,15 +64,12 @@ fn officer_card_is_reported_and_read() {
             .iter()
             .any(|(k, v)| k == "protocol" && v == "T=1")
     );
+    assert_eq!(piv::pin_status(&mut card), Ok(PinStatus::RetriesLeft(3)));
     assert_eq!(
-        officer::pin_status(&mut card),
-        Ok(PinStatus::RetriesLeft(3))
-    );
-    assert_eq!(
-        officer::read(&mut card),
+        piv::sign_challenge(&mut card, &[1; 32]),
         Err(SmartcardError::SecurityNotSatisfied)
     );
-    assert_eq!(officer::login(&mut card, "2468"), Ok(budi()));
+    assert_eq!(piv::login(&mut card, PIN).map(|p| p.key), Ok(budi_key()));
 
     // The connection is exclusive: another program (or screen) is told the reader is busy.
     assert_eq!(
@@ -121,7 +118,7 @@ fn applicant_card_in_the_configured_second_reader() {
     let mut card = PcscCard::open(&config).expect("connect");
     assert_eq!(applicant::read(&mut card), Ok(siti()));
     assert_eq!(
-        officer::verify_pin(&mut card, "2468"),
+        piv::verify_pin(&mut card, PIN),
         Err(SmartcardError::WrongCard {
             expected: CardKind::Officer
         })
@@ -145,18 +142,12 @@ fn wrong_pins_count_down_and_block_the_card() {
 
     let mut card = PcscCard::open(&SmartcardConfig::default()).expect("connect");
     assert_eq!(
-        officer::verify_pin(&mut card, "1111"),
+        piv::verify_pin(&mut card, "111111"),
         Err(SmartcardError::WrongPin { retries_left: 2 })
     );
     // Reading the counter spends nothing.
-    assert_eq!(
-        officer::pin_status(&mut card),
-        Ok(PinStatus::RetriesLeft(2))
-    );
-    assert_eq!(
-        officer::pin_status(&mut card),
-        Ok(PinStatus::RetriesLeft(2))
-    );
+    assert_eq!(piv::pin_status(&mut card), Ok(PinStatus::RetriesLeft(2)));
+    assert_eq!(piv::pin_status(&mut card), Ok(PinStatus::RetriesLeft(2)));
     drop(card);
 
     // The counter lives in the card: out and in again, it is still 2.
@@ -167,26 +158,23 @@ fn wrong_pins_count_down_and_block_the_card() {
     watch.card_inserted(VPCD_READER);
 
     let mut card = PcscCard::open(&SmartcardConfig::default()).expect("connect");
+    assert_eq!(piv::pin_status(&mut card), Ok(PinStatus::RetriesLeft(2)));
     assert_eq!(
-        officer::pin_status(&mut card),
-        Ok(PinStatus::RetriesLeft(2))
-    );
-    assert_eq!(
-        officer::verify_pin(&mut card, "1111"),
+        piv::verify_pin(&mut card, "111111"),
         Err(SmartcardError::WrongPin { retries_left: 1 })
     );
     assert_eq!(
-        officer::verify_pin(&mut card, "1111"),
+        piv::verify_pin(&mut card, "111111"),
         Err(SmartcardError::PinBlocked)
     );
     // Blocked: 6983 even for the right PIN.
     assert_eq!(
-        officer::verify_pin(&mut card, "2468"),
+        piv::verify_pin(&mut card, PIN),
         Err(SmartcardError::PinBlocked)
     );
-    assert_eq!(officer::pin_status(&mut card), Ok(PinStatus::Blocked));
+    assert_eq!(piv::pin_status(&mut card), Ok(PinStatus::Blocked));
     assert_eq!(
-        officer::read(&mut card),
+        piv::sign_challenge(&mut card, &[1; 32]),
         Err(SmartcardError::SecurityNotSatisfied)
     );
     watch.stop();
@@ -197,18 +185,18 @@ fn a_card_pulled_mid_read_fails_clearly_and_reads_once_back() {
     let _turn = turn();
     let _pcscd = Pcscd::start();
     let mut watch = Watch::start(SmartcardConfig::default());
-    // The card leaves the reader upon the first READ BINARY, after SELECT and VERIFY.
+    // The card leaves the reader upon the first GET DATA, after SELECT and VERIFY.
     let vcard = VpcdCard::insert_with_fault(
         officer_card(),
         VPCD_PORT,
-        Fault::PullOn { ins: 0xB0, nth: 1 },
+        Fault::PullOn { ins: 0xCB, nth: 1 },
     )
     .expect("vpcd port");
     watch.card_inserted(VPCD_READER);
 
     let mut card = PcscCard::open(&SmartcardConfig::default()).expect("connect");
     let started = Instant::now();
-    let result = officer::login(&mut card, "2468");
+    let result = piv::login(&mut card, PIN);
     assert_eq!(result, Err(SmartcardError::CardRemoved));
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -217,7 +205,7 @@ fn a_card_pulled_mid_read_fails_clearly_and_reads_once_back() {
     );
     assert!(result.unwrap_err().is_card_gone());
     // Further use of the stale connection fails just as clearly.
-    let again = officer::read(&mut card).unwrap_err();
+    let again = piv::read_certificate(&mut card).unwrap_err();
     assert!(again.is_card_gone(), "{again:?}");
     drop(card);
     watch.card_removed(VPCD_READER);
@@ -227,7 +215,7 @@ fn a_card_pulled_mid_read_fails_clearly_and_reads_once_back() {
     let vcard = VpcdCard::insert(vcard.remove(), VPCD_PORT).expect("vpcd port");
     watch.card_inserted(VPCD_READER);
     let mut card = PcscCard::open(&SmartcardConfig::default()).expect("connect");
-    assert_eq!(officer::login(&mut card, "2468"), Ok(budi()));
+    assert_eq!(piv::login(&mut card, PIN).map(|p| p.key), Ok(budi_key()));
     drop(card);
     drop(vcard);
     watch.card_removed(VPCD_READER);
@@ -242,7 +230,7 @@ fn a_card_that_stops_answering_times_out() {
     let vcard = VpcdCard::insert_with_fault(
         officer_card(),
         VPCD_PORT,
-        Fault::MuteOn { ins: 0xB0, nth: 1 },
+        Fault::MuteOn { ins: 0xCB, nth: 1 },
     )
     .expect("vpcd port");
     watch.card_inserted(VPCD_READER);
@@ -253,7 +241,7 @@ fn a_card_that_stops_answering_times_out() {
     };
     let mut card = PcscCard::open(&config).expect("connect");
     let started = Instant::now();
-    let result = officer::login(&mut card, "2468");
+    let result = piv::login(&mut card, PIN);
     let took = started.elapsed();
     assert!(
         matches!(result, Err(SmartcardError::Timeout { after, .. }) if after == Duration::from_millis(400)),
@@ -266,7 +254,7 @@ fn a_card_that_stops_answering_times_out() {
     // The abandoned connection keeps saying so instead of blocking again.
     let started = Instant::now();
     assert!(matches!(
-        officer::read(&mut card),
+        piv::read_certificate(&mut card),
         Err(SmartcardError::Timeout { .. })
     ));
     assert!(started.elapsed() < Duration::from_millis(100));
@@ -278,7 +266,7 @@ fn a_card_that_stops_answering_times_out() {
     let _vcard = VpcdCard::insert(vcard, VPCD_PORT).expect("vpcd port");
     watch.card_inserted(VPCD_READER);
     let mut card = PcscCard::open(&SmartcardConfig::default()).expect("connect");
-    assert_eq!(officer::login(&mut card, "2468"), Ok(budi()));
+    assert_eq!(piv::login(&mut card, PIN).map(|p| p.key), Ok(budi_key()));
     watch.stop();
 }
 
@@ -320,7 +308,7 @@ fn the_monitor_survives_a_pcscd_restart() {
     let _vcard = VpcdCard::insert(vcard.remove(), VPCD_PORT).expect("vpcd port");
     watch.card_inserted(VPCD_READER);
     let mut card = PcscCard::open(&SmartcardConfig::default()).expect("connect");
-    assert_eq!(officer::login(&mut card, "2468"), Ok(budi()));
+    assert_eq!(piv::login(&mut card, PIN).map(|p| p.key), Ok(budi_key()));
     watch.stop();
 }
 

@@ -144,6 +144,10 @@ impl App {
                     Message::Go(Nav::Devices),
                 ))
                 .push(
+                    (user.role == Role::Supervisor)
+                        .then(|| bar_button(tr.t("app.nav_users"), Message::Go(Nav::Users))),
+                )
+                .push(
                     text(tr.f("app.user", &[("name", &user.full_name), ("role", &role)]))
                         .size(theme::SMALL),
                 )

@@ -7,7 +7,6 @@ use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length, Subscription, Task};
 use rekam_device::{Backend, DeviceClass};
-use rekam_smartcard::OfficerRole;
 
 use super::{Action, Nav};
 use crate::devices::live::{self, SimCard};
@@ -194,16 +193,16 @@ impl State {
             Method::Card => {
                 let settings = ctx.settings.clone();
                 let backend = ctx.backends.smartcard;
-                // A simulated reader holds the officer card of the username typed in.
-                let sim = (backend == Backend::Simulated).then(|| SimCard::Officer {
-                    officer_id: self.username.trim().to_owned(),
-                    role: OfficerRole::Operator,
-                });
+                // A training station's simulated reader holds the card issued to the username
+                // typed in, from its wallet (none: the reader is empty).
+                let sim = (backend == Backend::Simulated)
+                    .then(|| SimCard::officer_of(&ctx.paths.data_dir, &self.username))
+                    .flatten();
                 let pin = self.pin.clone();
                 Action::Run(Task::perform(
                     async move {
-                        let card = read_card(settings, backend, sim, pin).await?;
-                        db.call(move |store| Ok(store.authenticate_card(&card)?))
+                        let proof = read_card(settings, backend, sim, pin).await?;
+                        db.call(move |store| Ok(store.authenticate_card(&proof)?))
                             .await
                     },
                     Message::Done,
@@ -329,22 +328,20 @@ impl State {
     }
 }
 
-/// Reads the officer card on a thread of its own (PC/SC calls block); the officer id on it.
+/// Logs in with the officer card on a thread of its own (PC/SC calls block): the card's proof.
 async fn read_card(
     settings: crate::devices::DeviceSettings,
     backend: Backend,
     sim: Option<SimCard>,
     pin: Zeroizing<String>,
-) -> Result<String, Failure> {
+) -> Result<rekam_smartcard::LoginProof, Failure> {
     crate::ui::db::off_thread("rekam-card-login", move || {
-        live::officer_login(&settings, backend, sim.as_ref(), &pin)
-            .map(|card| card.officer_id)
-            .map_err(|e| {
-                Failure::new(DeviceProblem {
-                    class: DeviceClass::Smartcard,
-                    detail: e.to_string(),
-                })
+        live::officer_login(&settings, backend, sim.as_ref(), &pin).map_err(|e| {
+            Failure::new(DeviceProblem {
+                class: DeviceClass::Smartcard,
+                detail: e.to_string(),
             })
+        })
     })
     .await?
 }

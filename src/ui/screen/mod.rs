@@ -35,6 +35,7 @@ pub mod register;
 pub mod review;
 pub mod setup;
 pub mod signature;
+pub mod users;
 pub mod verify;
 
 #[cfg(test)]
@@ -132,6 +133,7 @@ screens! {
     Register => register,
     Devices => devices,
     Close => close,
+    Users => users,
 }
 
 /// The applicant's screen on a screen that asks nothing of the applicant.
@@ -162,6 +164,8 @@ pub enum Nav {
     Request(i64),
     Register,
     Devices,
+    /// User administration (supervisors).
+    Users,
     /// The supervisor's close of the day: open items, close, export, acknowledgement.
     Close,
     /// The operator changed the station's settings (already saved); the root applies them.

@@ -125,9 +125,10 @@ impl State {
                     std::fs::create_dir_all(&paths.data_dir)
                         .map_err(Failure::other)
                         .and_then(|()| {
-                            Store::setup(&paths, &setup, Arc::new(SystemClock))
-                                .map(drop)
-                                .map_err(Failure::new)
+                            let mut store = Store::setup(&paths, &setup, Arc::new(SystemClock))
+                                .map_err(Failure::new)?;
+                            crate::devices::wallet::issue_first_card(&mut store)
+                                .map_err(Failure::other)
                         })
                 })
                 .await?

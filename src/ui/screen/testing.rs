@@ -81,6 +81,7 @@ impl Fixture {
             clock.clone(),
         )
         .expect("setup");
+        crate::devices::wallet::issue_first_card(&mut store).expect("the first training card");
         let supervisor = store.authenticate("kasi", PASSWORD).expect("supervisor");
         let operator = store
             .create_user(

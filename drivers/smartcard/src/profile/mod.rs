@@ -1,11 +1,11 @@
-//! The Rekam card profiles: which applications a card carries (proprietary AIDs starting with
-//! F0), which files they hold and how those files are laid out, and the command sequences that
-//! read them. Both profiles share the file format: one transparent EF holding a BER-TLV template
-//! `70`, read with READ BINARY in pieces of at most [`READ_CHUNK`] bytes. The byte-level
-//! specification is `docs/devices/smartcard.md`.
+//! The card profiles: which applications a card carries, what they hold and the command
+//! sequences that read them. The officer card is a standard PIV card ([`piv`]); the applicant
+//! card is a Rekam application (a proprietary AID starting with F0) whose one transparent EF
+//! holds a BER-TLV template `70`, read with READ BINARY in pieces of at most [`READ_CHUNK`]
+//! bytes. The byte-level specification is `docs/devices/smartcard.md`.
 
 pub mod applicant;
-pub mod officer;
+pub mod piv;
 
 use crate::SmartcardError;
 use crate::apdu::{Command, MAX_SHORT_NE, ins};
@@ -17,8 +17,6 @@ use crate::transport::{CardTransport, exchange};
 /// proprietary (ISO 7816-4 §12.2.3) and needs no registration. `F0 'R' 'E' 'K' 'A' 'M'` then a
 /// one-byte application number.
 pub const RID: [u8; 6] = [0xF0, 0x52, 0x45, 0x4B, 0x41, 0x4D];
-/// The officer application: `F0 52 45 4B 41 4D 01`.
-pub const OFFICER_AID: [u8; 7] = [0xF0, 0x52, 0x45, 0x4B, 0x41, 0x4D, 0x01];
 /// The applicant application: `F0 52 45 4B 41 4D 02`.
 pub const APPLICANT_AID: [u8; 7] = [0xF0, 0x52, 0x45, 0x4B, 0x41, 0x4D, 0x02];
 
@@ -132,21 +130,7 @@ pub fn read_template_file(
     Ok(file.split_off(head))
 }
 
-/// Which Rekam application the card carries, trying the officer application first. `None` for
-/// a card with neither (a bank card, a KTP-el: those need their own profile).
-pub fn identify(t: &mut (impl CardTransport + ?Sized)) -> Result<Option<CardKind>, SmartcardError> {
-    for (aid, kind) in [
-        (&OFFICER_AID, CardKind::Officer),
-        (&APPLICANT_AID, CardKind::Applicant),
-    ] {
-        match select_application(t, aid, kind) {
-            Ok(()) => return Ok(Some(kind)),
-            Err(SmartcardError::WrongCard { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(None)
-}
+pub use piv::identify;
 
 /// One text field of a template: UTF-8, trimmed of nothing, 1..=`max` bytes.
 pub(crate) fn text_field(value: &[u8], what: &str, max: usize) -> Result<String, SmartcardError> {

@@ -1,24 +1,30 @@
-//! A virtual smartcard: an ISO 7816-4 state machine carrying the officer and/or the applicant
-//! application exactly as `docs/devices/smartcard.md` specifies them. It answers SELECT (by AID,
-//! by FID, the MF), VERIFY (with a retry counter kept in the card object, so it survives resets
-//! and re-insertions like a real card's), READ BINARY with offsets and GET RESPONSE. It answers
+//! A virtual smartcard: an ISO 7816-4 state machine carrying the PIV application of an officer
+//! card ([`piv`]) and/or the Rekam applicant application, exactly as `docs/devices/smartcard.md`
+//! specifies them. It answers SELECT (by AID, by FID, the MF), VERIFY (with a retry counter kept
+//! in the card object, so it survives resets and re-insertions like a real card's), GET DATA and
+//! GENERAL AUTHENTICATE (PIV), READ BINARY with offsets and GET RESPONSE. It answers
 //! in pieces of at most `chunk` bytes with 61xx, and 6Cxx when Le does not fit, so that the
 //! driver's handling of both is exercised on every read.
 //!
 //! Use it in-process as a [`CardTransport`] (a simulated station, unit tests), or put it in the
 //! `vpcd` virtual reader of a real `pcscd` with [`vpcd::VpcdCard`].
 
+pub mod piv;
 pub mod vpcd;
 
 use rekam_device::{Backend, DeviceClass, DeviceInfo};
 
 use crate::SmartcardError;
 use crate::apdu::{Command, MAX_SHORT_NE, Response, StatusWord, hex, ins};
+use crate::profile::APPLICANT_AID;
 use crate::profile::applicant::{ApplicantCard, EF_APPLICANT};
-use crate::profile::officer::{self, EF_OFFICER, OfficerCard, PIN_REFERENCE, PIN_TRIES};
-use crate::profile::{APPLICANT_AID, OFFICER_AID};
+use crate::profile::piv::{
+    self as piv_profile, ALG_ECC_P256, INS_GENERAL_AUTHENTICATE, INS_GET_DATA,
+    KEY_PIV_AUTHENTICATION, PIN_BLOCK_LEN, PIN_REFERENCE, PIV_AID, PIV_AID_TRUNCATED,
+};
 use crate::tlv;
 use crate::transport::CardTransport;
+pub use piv::PivCard;
 
 /// The historical bytes of the virtual card's ATR: "REKAM-VCARD".
 pub const ATR_HISTORICAL: &[u8; 11] = b"REKAM-VCARD";
@@ -48,24 +54,30 @@ pub const DEFAULT_CHUNK: usize = 32;
 /// The master file's identifier.
 const MF: u16 = 0x3F00;
 
+/// PIN tries a card allows before blocking (the retry counter's reset value), as a YubiKey's
+/// PIV application does by default.
+pub const PIN_TRIES: u8 = 3;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum App {
-    Officer,
+    Piv,
     Applicant,
 }
 
 impl App {
     fn aid(self) -> &'static [u8] {
         match self {
-            App::Officer => &OFFICER_AID,
+            App::Piv => &PIV_AID,
             App::Applicant => &APPLICANT_AID,
         }
     }
 
-    fn label(self) -> &'static [u8] {
+    /// Whether SELECT's data name this application: the whole AID, or for PIV any
+    /// right-truncation down to the PIX without its version (SP 800-73-4 Part 2 §3.1.1).
+    fn named_by(self, data: &[u8]) -> bool {
         match self {
-            App::Officer => b"REKAM OFFICER",
-            App::Applicant => b"REKAM APPLICANT",
+            App::Piv => data.len() >= PIV_AID_TRUNCATED.len() && PIV_AID.starts_with(data),
+            App::Applicant => data == APPLICANT_AID,
         }
     }
 }
@@ -80,16 +92,10 @@ struct Session {
     pending: Vec<u8>,
 }
 
-#[derive(Debug, Clone)]
-struct OfficerApp {
-    file: Vec<u8>,
-    pin: [u8; officer::PIN_BLOCK_LEN],
-}
-
 /// A virtual card. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct VirtualCard {
-    officer: Option<OfficerApp>,
+    piv: Option<PivCard>,
     applicant: Option<Vec<u8>>,
     /// The PIN retry counter: persistent, like EEPROM on a real card.
     tries_left: u8,
@@ -102,7 +108,7 @@ impl VirtualCard {
     /// A card with no Rekam application (a foreign card).
     pub fn blank() -> Self {
         VirtualCard {
-            officer: None,
+            piv: None,
             applicant: None,
             tries_left: PIN_TRIES,
             chunk: DEFAULT_CHUNK,
@@ -111,9 +117,9 @@ impl VirtualCard {
         }
     }
 
-    /// An officer card for `card`, protected by `pin` (4 to 8 digits).
-    pub fn officer(card: &OfficerCard, pin: &str) -> Result<Self, SmartcardError> {
-        VirtualCard::blank().with_officer(card, pin)
+    /// An officer card: the PIV application personalised as `card`.
+    pub fn officer(card: PivCard) -> Self {
+        VirtualCard::blank().with_piv(card)
     }
 
     /// An applicant card for `card`.
@@ -121,13 +127,15 @@ impl VirtualCard {
         VirtualCard::blank().with_applicant(card)
     }
 
-    /// Adds (or replaces) the officer application.
-    pub fn with_officer(mut self, card: &OfficerCard, pin: &str) -> Result<Self, SmartcardError> {
-        self.officer = Some(OfficerApp {
-            file: card.encode()?,
-            pin: officer::pin_block(pin)?,
-        });
-        Ok(self)
+    /// Adds (or replaces) the PIV application.
+    pub fn with_piv(mut self, card: PivCard) -> Self {
+        self.piv = Some(card);
+        self
+    }
+
+    /// The PIV personalisation, when the card has one.
+    pub fn piv(&self) -> Option<&PivCard> {
+        self.piv.as_ref()
     }
 
     /// Adds (or replaces) the applicant application.
@@ -155,7 +163,7 @@ impl VirtualCard {
     /// What a simulated station reports when it uses this card in-process.
     pub fn info(&self) -> DeviceInfo {
         let apps = [
-            self.officer.as_ref().map(|_| "officer"),
+            self.piv.as_ref().map(|_| "PIV"),
             self.applicant.as_ref().map(|_| "applicant"),
         ];
         let apps: Vec<&str> = apps.into_iter().flatten().collect();
@@ -223,6 +231,8 @@ impl VirtualCard {
             ins::SELECT => self.select(cmd),
             ins::VERIFY => self.verify(cmd),
             ins::READ_BINARY => self.read_binary(cmd),
+            INS_GET_DATA => self.get_data(cmd),
+            INS_GENERAL_AUTHENTICATE => self.general_authenticate(cmd),
             ins::GET_RESPONSE => self.get_response(cmd),
             _ => status(StatusWord::INS_NOT_SUPPORTED),
         }
@@ -230,16 +240,15 @@ impl VirtualCard {
 
     fn has(&self, app: App) -> bool {
         match app {
-            App::Officer => self.officer.is_some(),
+            App::Piv => self.piv.is_some(),
             App::Applicant => self.applicant.is_some(),
         }
     }
 
-    /// The file `fid` of `app` and whether reading it needs the PIN.
-    fn file(&self, app: App, fid: u16) -> Option<(&[u8], bool)> {
+    /// The file `fid` of `app` (PIV has data objects, not files).
+    fn file(&self, app: App, fid: u16) -> Option<&[u8]> {
         match (app, fid) {
-            (App::Officer, EF_OFFICER) => self.officer.as_ref().map(|o| (&o.file[..], true)),
-            (App::Applicant, EF_APPLICANT) => self.applicant.as_deref().map(|f| (f, false)),
+            (App::Applicant, EF_APPLICANT) => self.applicant.as_deref(),
             _ => None,
         }
     }
@@ -266,16 +275,17 @@ impl VirtualCard {
             .map(u16::from_be_bytes);
         match cmd.p1 {
             0x04 => {
-                let Some(app) = [App::Officer, App::Applicant]
+                let Some(app) = [App::Piv, App::Applicant]
                     .into_iter()
-                    .find(|a| a.aid() == cmd.data.as_slice() && self.has(*a))
+                    .find(|a| a.named_by(&cmd.data) && self.has(*a))
                 else {
                     return status(StatusWord::FILE_NOT_FOUND);
                 };
                 self.enter(Some(app));
-                let info = match answer {
-                    0x00 => fci(app),
-                    0x04 => fcp_df(app),
+                let info = match (answer, app) {
+                    (0x00, App::Piv) => apt(),
+                    (0x00, _) => fci(app),
+                    (0x04, _) => fcp_df(app),
                     _ => Vec::new(),
                 };
                 self.answer(info, cmd.ne, answer != 0x0C)
@@ -299,7 +309,7 @@ impl VirtualCard {
                 let Some(app) = self.session.app else {
                     return status(StatusWord::FILE_NOT_FOUND);
                 };
-                let Some((file, _)) = self.file(app, fid) else {
+                let Some(file) = self.file(app, fid) else {
                     return status(StatusWord::FILE_NOT_FOUND);
                 };
                 let info = match answer {
@@ -314,10 +324,10 @@ impl VirtualCard {
     }
 
     fn verify(&mut self, cmd: &Command) -> Response {
-        if self.session.app != Some(App::Officer) || cmd.p2 != PIN_REFERENCE {
+        if self.session.app != Some(App::Piv) || cmd.p2 != PIN_REFERENCE {
             return status(StatusWord::REF_DATA_NOT_FOUND);
         }
-        let Some(app) = &self.officer else {
+        let Some(card) = &self.piv else {
             return status(StatusWord::REF_DATA_NOT_FOUND);
         };
         match cmd.p1 {
@@ -340,10 +350,10 @@ impl VirtualCard {
                 status(StatusWord(0x63C0 | u16::from(self.tries_left)))
             };
         }
-        if cmd.data.len() != officer::PIN_BLOCK_LEN {
+        if cmd.data.len() != PIN_BLOCK_LEN {
             return status(StatusWord::WRONG_LENGTH);
         }
-        if cmd.data == app.pin {
+        if card.pin_matches(&cmd.data) {
             self.tries_left = PIN_TRIES;
             self.session.verified = true;
             status(StatusWord::SUCCESS)
@@ -363,12 +373,9 @@ impl VirtualCard {
         let (Some(app), Some(fid)) = (self.session.app, self.session.ef) else {
             return status(StatusWord::NO_CURRENT_EF);
         };
-        let Some((file, protected)) = self.file(app, fid) else {
+        let Some(file) = self.file(app, fid) else {
             return status(StatusWord::NO_CURRENT_EF);
         };
-        if protected && !self.session.verified {
-            return status(StatusWord::SECURITY_NOT_SATISFIED);
-        }
         let offset = usize::from(u16::from_be_bytes([cmd.p1, cmd.p2]));
         if offset >= file.len() {
             return status(StatusWord::OFFSET_OUTSIDE_EF);
@@ -385,6 +392,76 @@ impl VirtualCard {
             ne
         };
         let data = file[offset..offset + n].to_vec();
+        self.chunked(data)
+    }
+
+    /// GET DATA (PIV): `00 CB 3F FF Lc 5C len tag Le`. The certificate for PIV authentication
+    /// and the CHUID are readable without the PIN (as SP 800-73-4 has them); every other
+    /// object is absent (6A82).
+    fn get_data(&mut self, cmd: &Command) -> Response {
+        let (Some(App::Piv), Some(card)) = (self.session.app, &self.piv) else {
+            return status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        if (cmd.p1, cmd.p2) != (0x3F, 0xFF) {
+            return status(StatusWord::INCORRECT_P1P2);
+        }
+        let object = match tlv::parse_all(&cmd.data).as_deref() {
+            Ok([o]) if o.tag == 0x5C => o.value,
+            _ => return status(StatusWord::WRONG_DATA),
+        };
+        let data = match object {
+            [0x5F, 0xC1, 0x05] => card.certificate_object(),
+            [0x5F, 0xC1, 0x02] => card.chuid_object(),
+            [0x7E] | [0x7F, 0x61] | [0x5F, 0xC1, 0x01..=0x23] => {
+                return status(StatusWord::FILE_NOT_FOUND);
+            }
+            _ => return status(StatusWord::WRONG_DATA),
+        };
+        self.chunked(data)
+    }
+
+    /// GENERAL AUTHENTICATE (PIV), internal authentication only: P1 = 11 (ECC P-256), P2 = 9A,
+    /// data `7C { 82 00, 81 20 challenge }` in either order; answers `7C { 82 signature }`.
+    /// Needs the PIN verified in this session (6982 otherwise).
+    fn general_authenticate(&mut self, cmd: &Command) -> Response {
+        let (Some(App::Piv), Some(card)) = (self.session.app, &self.piv) else {
+            return status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        if cmd.p2 != KEY_PIV_AUTHENTICATION {
+            return status(StatusWord::REF_DATA_NOT_FOUND);
+        }
+        if cmd.p1 != ALG_ECC_P256 {
+            return status(StatusWord::INCORRECT_P1P2);
+        }
+        let template = match tlv::parse_all(&cmd.data).as_deref() {
+            Ok([o]) if o.tag == u32::from(piv_profile::tag::DYNAMIC_AUTH) => o.value,
+            _ => return status(StatusWord::WRONG_DATA),
+        };
+        let Ok(fields) = tlv::parse_all(template) else {
+            return status(StatusWord::WRONG_DATA);
+        };
+        let wants_response = fields
+            .iter()
+            .any(|o| o.tag == u32::from(piv_profile::tag::RESPONSE) && o.value.is_empty());
+        let challenge = fields
+            .iter()
+            .find(|o| o.tag == u32::from(piv_profile::tag::CHALLENGE))
+            .map(|o| o.value);
+        let Some(challenge) = challenge.filter(|c| c.len() == piv_profile::CHALLENGE_LEN) else {
+            return status(StatusWord::WRONG_DATA);
+        };
+        if !wants_response || fields.len() != 2 {
+            return status(StatusWord::WRONG_DATA);
+        }
+        if !self.session.verified {
+            return status(StatusWord::SECURITY_NOT_SATISFIED);
+        }
+        let Some(signature) = card.sign(challenge) else {
+            return status(StatusWord::NO_DIAGNOSIS);
+        };
+        let mut inner = Vec::new();
+        tlv::write(&mut inner, piv_profile::tag::RESPONSE, &signature);
+        let data = wrap(piv_profile::tag::DYNAMIC_AUTH, &inner);
         self.chunked(data)
     }
 
@@ -461,12 +538,28 @@ fn wrap(tag: u8, value: &[u8]) -> Vec<u8> {
     out
 }
 
-/// FCI of an application: `6F { 84 AID, 50 label }`.
+/// FCI of the applicant application: `6F { 84 AID, 50 label }`.
 fn fci(app: App) -> Vec<u8> {
     let mut v = Vec::new();
     tlv::write(&mut v, 0x84, app.aid());
-    tlv::write(&mut v, 0x50, app.label());
+    tlv::write(&mut v, 0x50, b"REKAM APPLICANT");
     wrap(0x6F, &v)
+}
+
+/// The PIV application property template (SP 800-73-4 Part 2 Table 3):
+/// `61 { 4F PIX-with-version, 79 { 4F RID }, 50 label, AC { 80 11, 06 00 } }`.
+fn apt() -> Vec<u8> {
+    let mut authority = Vec::new();
+    tlv::write(&mut authority, 0x4F, &PIV_AID[..5]);
+    let mut algorithms = Vec::new();
+    tlv::write(&mut algorithms, 0x80, &[ALG_ECC_P256]);
+    tlv::write(&mut algorithms, 0x06, &[]);
+    let mut v = Vec::new();
+    tlv::write(&mut v, 0x4F, &PIV_AID[5..]);
+    tlv::write(&mut v, 0x79, &authority);
+    tlv::write(&mut v, 0x50, b"Rekam virtual PIV");
+    tlv::write(&mut v, 0xAC, &algorithms);
+    wrap(0x61, &v)
 }
 
 /// FCP of an application DF: `62 { 82 01 38, 84 AID }`.

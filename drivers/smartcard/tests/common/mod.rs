@@ -10,15 +10,15 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use rekam_device::{Event, Receiver, Worker, channel};
 use rekam_smartcard::virtual_card::vpcd::VPCD_READER;
 use rekam_smartcard::virtual_card::{ATR, VirtualCard};
 use rekam_smartcard::{
-    ApplicantCard, CardEvent, MonitorEvent, OfficerCard, OfficerRole, SmartcardConfig,
-    list_readers, monitor,
+    ApplicantCard, CardEvent, CardKey, MonitorEvent, PivCard, SmartcardConfig, list_readers,
+    monitor,
 };
 
 pub const DEPS: &str = "run packaging/dev/deps.sh (it installs pcscd and vsmartcard-vpcd)";
@@ -171,12 +171,19 @@ impl Drop for Pcscd {
     }
 }
 
-pub fn budi() -> OfficerCard {
-    OfficerCard {
-        officer_id: "198703122010011004".into(),
-        name: "Budi Santoso".into(),
-        role: OfficerRole::Supervisor,
-    }
+/// The PIN of [`budi_card`].
+pub const PIN: &str = "246813";
+
+/// Budi's PIV card, personalised once per test binary.
+pub fn budi_card() -> PivCard {
+    static CARD: OnceLock<PivCard> = OnceLock::new();
+    CARD.get_or_init(|| PivCard::personalize("Budi Santoso", PIN).expect("personalise"))
+        .clone()
+}
+
+/// The key the station records for Budi's card.
+pub fn budi_key() -> CardKey {
+    budi_card().card_key().expect("the card's own certificate")
 }
 
 pub fn siti() -> ApplicantCard {
@@ -187,7 +194,7 @@ pub fn siti() -> ApplicantCard {
 }
 
 pub fn officer_card() -> VirtualCard {
-    VirtualCard::officer(&budi(), "2468").expect("valid card")
+    VirtualCard::officer(budi_card())
 }
 
 /// A running monitor and what it said so far.

@@ -50,21 +50,45 @@ fn the_officer_card_logs_in_with_its_pin_through_the_card_profile() {
         other => panic!("expected a login, got {other:?}"),
     }
     // A wrong PIN is refused by the card itself.
-    assert!(login(&f, &mut state, Method::Card, "kasi", "1111").is_none());
+    assert!(login(&f, &mut state, Method::Card, "kasi", "111111").is_none());
     let shown = state
         .error
         .as_ref()
         .map(|e| e.text(crate::Lang::Id))
         .unwrap_or_default();
     assert!(shown.starts_with("Pembaca kartu pintar"), "{shown}");
-    // A card of nobody at this station.
-    assert!(login(&f, &mut state, Method::Card, "orang-lain", live::SIM_PIN).is_none());
+    // The training reader never makes a card up for a typed name: Budi was issued none, and
+    // nobody else has one either.
+    for nobody in ["budi", "orang-lain"] {
+        assert!(login(&f, &mut state, Method::Card, nobody, live::SIM_PIN).is_none());
+        let shown = state
+            .error
+            .as_ref()
+            .map(|e| e.text(crate::Lang::Id))
+            .unwrap_or_default();
+        assert!(shown.contains("no card"), "{shown}");
+    }
+}
+
+#[test]
+fn a_card_of_another_station_logs_nobody_in() {
+    // A training card issued at another station (its wallet copied here): the card proves its
+    // key, but this station never recorded that key.
+    let f = Fixture::new();
+    let other = Fixture::new();
+    std::fs::copy(
+        other.ctx.paths.data_dir.join(crate::devices::wallet::FILE),
+        f.ctx.paths.data_dir.join(crate::devices::wallet::FILE),
+    )
+    .expect("copy the wallet");
+    let mut state = State::new(&f.ctx);
+    assert!(login(&f, &mut state, Method::Card, "kasi", live::SIM_PIN).is_none());
     let shown = state
         .error
         .as_ref()
         .map(|e| e.text(crate::Lang::Id))
         .unwrap_or_default();
-    assert!(shown.contains("tidak terdaftar"), "{shown}");
+    assert!(shown.contains("tidak terdaftar di stasiun ini"), "{shown}");
 }
 
 #[test]

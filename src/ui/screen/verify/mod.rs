@@ -15,7 +15,6 @@
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::{Subscription, Task};
 use rekam_device::{Backend, DeviceClass};
-use rekam_smartcard::OfficerRole;
 use zeroize::Zeroizing;
 
 use super::intake::off_thread;
@@ -245,25 +244,25 @@ impl State {
             Method::Card => {
                 let settings = ctx.settings.clone();
                 let backend = ctx.backends.smartcard;
-                // A simulated reader holds the supervisor card of the username typed in.
-                let sim = (backend == Backend::Simulated).then(|| SimCard::Officer {
-                    officer_id: username.clone(),
-                    role: OfficerRole::Supervisor,
-                });
+                // A training station's simulated reader holds the card issued to the username
+                // typed in, from its wallet (none: the reader is empty).
+                let sim = (backend == Backend::Simulated)
+                    .then(|| SimCard::officer_of(&ctx.paths.data_dir, &username))
+                    .flatten();
                 Action::Run(Task::perform(
                     async move {
-                        let officer = off_thread("rekam-card-supervisor", move || {
-                            live::officer_login(&settings, backend, sim.as_ref(), &pin)
-                                .map(|card| card.officer_id)
-                                .map_err(|e| {
+                        let proof = off_thread("rekam-card-supervisor", move || {
+                            live::officer_login(&settings, backend, sim.as_ref(), &pin).map_err(
+                                |e| {
                                     Failure::new(DeviceProblem {
                                         class: DeviceClass::Smartcard,
                                         detail: e.to_string(),
                                     })
-                                })
+                                },
+                            )
                         })
                         .await?;
-                        db.call(move |store| Ok(store.authenticate_card(&officer)?))
+                        db.call(move |store| Ok(store.authenticate_card(&proof)?))
                             .await
                     },
                     Message::SignedIn,

@@ -158,10 +158,19 @@ fn the_simulated_supervisor_card_signs_in() {
 
     // A wrong PIN is refused by the card.
     let mut state = open(&f, f.request_at(2, Step::Registered));
-    sign_in(&f, &mut state, Method::Card, "kasi", "1111");
+    sign_in(&f, &mut state, Method::Card, "kasi", "111111");
     assert!(state.supervisor.is_none());
     assert!(
         error_text(&state).starts_with("Pembaca kartu pintar"),
+        "{}",
+        error_text(&state)
+    );
+    // The training reader makes up no card: a user who was issued none has none to insert.
+    let mut state = open(&f, f.request_at(3, Step::Registered));
+    sign_in(&f, &mut state, Method::Card, "budi", live::SIM_PIN);
+    assert!(state.supervisor.is_none());
+    assert!(
+        error_text(&state).contains("no card") || error_text(&state).contains("tidak ada kartu"),
         "{}",
         error_text(&state)
     );
