@@ -390,8 +390,8 @@ pub fn import_ack(paths: &Paths, lang: Lang, file: &Path, user: &str) -> anyhow:
         lang.pick("ditolak", "rejected"),
         done.purged,
         lang.pick(
-            "rekaman dihapus biometriknya (masa simpan lewat)",
-            "records had their biometrics deleted (retention passed)"
+            "rekaman dihapus biometrik dan biodatanya (masa simpan lewat)",
+            "records had their biometrics and biodata deleted (retention passed)"
         )
     );
     Ok(ExitCode::SUCCESS)

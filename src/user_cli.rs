@@ -68,6 +68,10 @@ fn card_proof(
         );
     }
     rekam::devices::live::card_to_issue(&paths.data_dir, &settings, backend, username, &holder, pin)
+        .map_err(|e| match e.downcast::<rekam_smartcard::SmartcardError>() {
+            Ok(card) => anyhow::anyhow!("{}", card.localize(lang)),
+            Err(other) => other,
+        })
 }
 
 /// Signs in the acting supervisor (`--user`).

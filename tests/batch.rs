@@ -287,9 +287,10 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
     d.clock.advance(chrono::Duration::days(i64::from(
         batch::RETENTION_FLOOR_DAYS,
     )));
+    // The three accepted requests, and the one returned at verification (its biodata).
     assert_eq!(
         d.store.apply_retention(chrono::Duration::zero()).unwrap(),
-        3
+        4
     );
     assert!(d.store.capture_bytes(face).is_err(), "biometrics deleted");
     let captures: i64 = d
@@ -302,6 +303,22 @@ fn round_trip_export_verify_decrypt_acknowledge_and_retention() {
         )
         .unwrap();
     assert!(captures >= 14, "the record of the captures stays");
+    // The biodata go with the biometrics: the snapshots and the applicants' rows; the requests
+    // stay, with their register numbers, for the register book and the reports.
+    let count = |sql: &str| -> i64 { d.store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM applicants"), 0);
+    assert_eq!(count("SELECT count(*) FROM request_biodata"), 0);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM requests WHERE register_number IS NOT NULL AND applicant_id IS NULL"
+        ),
+        4,
+        "the three recorded and the one returned after registration keep their register numbers"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM requests WHERE applicant_id IS NOT NULL"),
+        0
+    );
     assert!(d.store.verify_audit().unwrap().broken.is_none());
 
     // A forged acknowledgement (hash not the exported one) is refused as a whole, even signed.
@@ -1131,6 +1148,19 @@ fn cancelled_requests_lose_their_biometrics_after_the_retention() {
         1
     );
     assert_eq!(blobs(&store), 0);
+    // The applicant's biodata too, and nothing else of the day: the request stays, detached.
+    let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM applicants"), 0);
+    assert_eq!(count("SELECT count(*) FROM request_biodata"), 0);
+    assert_eq!(
+        count("SELECT count(*) FROM requests WHERE step = 'cancelled' AND applicant_id IS NULL"),
+        1
+    );
+    // Done once: a second pass finds nothing left to purge.
+    assert_eq!(
+        store.apply_retention(chrono::Duration::days(30)).unwrap(),
+        0
+    );
     assert!(store.verify_audit().unwrap().broken.is_none());
 }
 

@@ -216,6 +216,17 @@ fn a_training_station_issues_and_revokes_cards_from_the_command_line() {
         &format!("{PASSWORD}\n1234\n"),
     );
     assert!(!out.status.success());
+    assert!(
+        text(&out).contains("PIN terdiri dari 6 sampai 8 angka"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        rekam::devices::wallet::Wallet::load(&p.data_dir)
+            .unwrap()
+            .card_of("budi")
+            .is_none()
+    );
     let out = rekam(
         &["user", "issue-card", "budi", "--user", "kasi"],
         &p,

@@ -12,7 +12,14 @@ use rekam_smartcard::apdu::Response;
 use rekam_smartcard::virtual_card::vpcd::{FrameDecoder, frame, handle};
 use rekam_smartcard::{ApplicantCard, PivCard, VirtualCard};
 
+/// The card as inserted: made once (reading the fixture checks its key against its
+/// certificate, which is slow next to one input), then cloned fresh for every input.
 fn card() -> VirtualCard {
+    static CARD: std::sync::OnceLock<VirtualCard> = std::sync::OnceLock::new();
+    CARD.get_or_init(fresh_card).clone()
+}
+
+fn fresh_card() -> VirtualCard {
     let officer = PivCard::from_json(include_str!("../vpcd-card.json")).expect("the fuzz card");
     let applicant = ApplicantCard {
         nik: "3313014508950002".into(),

@@ -5,10 +5,13 @@
 # in fuzz/artifacts/<target>/, the next target runs, and the script exits non-zero. Prints, for
 # each target, executions, coverage and corpus size (the figures docs/SECURITY.md records).
 # Installs what it needs: the nightly toolchain (rustup) and cargo-fuzz.
+# FUZZ_BUILD picks the build: -O (default: optimised, for the long runs docs/SECURITY.md records)
+# or --dev (unoptimised, quicker to build: CI's short runs).
 # Usage: packaging/dev/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-600}
+BUILD=${FUZZ_BUILD:--O}
 shift || true
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
@@ -29,13 +32,13 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
-cargo +nightly fuzz build -O
+cargo +nightly fuzz build "$BUILD"
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
   log=$(mktemp)
   # -rss_limit_mb: a parser that allocates beyond this on some input is a finding.
-  if cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" \
+  if cargo +nightly fuzz run "$BUILD" "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" \
       -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
     verdict="no crash"
   else

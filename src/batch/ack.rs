@@ -369,10 +369,13 @@ impl Store {
         Ok(AckImport { purged, ..outcome })
     }
 
-    /// Deletes the biometric blobs of every accepted request whose acknowledgement was imported
-    /// at least `retention` ago, and of every request that ended unrecorded (cancelled,
-    /// deferred, returned) that long ago; the capture rows (formats, qualities, exceptions) stay.
-    /// Returns how many requests were purged.
+    /// Deletes the biometric blobs and the biodata of every accepted request whose
+    /// acknowledgement was imported at least `retention` ago, and of every request that ended
+    /// unrecorded (cancelled, deferred, returned) that long ago: the capture blobs, the biodata
+    /// snapshot taken at validation, and the applicant's row (NIK, No. KK, name, address, date of
+    /// birth) once no request still needs it. What stays is what the register book and the
+    /// reports count: the request, its steps and times, its register number, the capture rows
+    /// (formats, qualities, exceptions), the receipt. Returns how many requests were purged.
     /// A retention under [`RETENTION_FLOOR_DAYS`] is taken as the floor.
     pub fn apply_retention(&mut self, retention: Duration) -> Result<usize, StoreError> {
         let retention = retention.max(Duration::days(i64::from(RETENTION_FLOOR_DAYS)));
@@ -397,8 +400,10 @@ impl Store {
                     .prepare_cached(
                         "SELECT r.id FROM requests r
                          WHERE r.step IN ('cancelled', 'deferred', 'returned') AND r.updated_at <= ?1
-                           AND EXISTS (SELECT 1 FROM captures c JOIN capture_blobs b ON b.capture_id = c.id
-                                       WHERE c.request_id = r.id)
+                           AND (r.applicant_id IS NOT NULL
+                                OR EXISTS (SELECT 1 FROM request_biodata s WHERE s.request_id = r.id)
+                                OR EXISTS (SELECT 1 FROM captures c JOIN capture_blobs b ON b.capture_id = c.id
+                                           WHERE c.request_id = r.id))
                          ORDER BY r.id",
                     )
                     .map_err(|e| ctx.sql(e))?;
@@ -411,6 +416,10 @@ impl Store {
                 return Ok(0);
             }
             let mut blobs = 0;
+            let mut applicants = 0;
+            for request in ended.iter().chain(&due) {
+                applicants += forget_biodata(tx, *request).map_err(|e| ctx.sql(e))?;
+            }
             for request in &ended {
                 blobs += tx
                     .execute(
@@ -439,7 +448,12 @@ impl Store {
                     action: "retention.purge",
                     entity: "request",
                     entity_id: None,
-                    detail: json!({ "requests": due, "ended": ended, "blobs": blobs }),
+                    detail: json!({
+                        "requests": due,
+                        "ended": ended,
+                        "blobs": blobs,
+                        "applicants": applicants,
+                    }),
                 },
             )?;
             Ok(due.len() + ended.len())
@@ -481,4 +495,31 @@ impl Store {
                 .map(|t| (now - t).num_hours()),
         })
     }
+}
+
+/// Deletes `request`'s biodata snapshot, detaches it from its applicant, and deletes the
+/// applicant's row when no other request refers to it any more. Returns the applicant rows
+/// deleted (0 or 1).
+fn forget_biodata(tx: &rusqlite::Transaction<'_>, request: i64) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM request_biodata WHERE request_id = ?1",
+        [request],
+    )?;
+    let applicant: Option<i64> = tx.query_row(
+        "SELECT applicant_id FROM requests WHERE id = ?1",
+        [request],
+        |r| r.get(0),
+    )?;
+    let Some(applicant) = applicant else {
+        return Ok(0);
+    };
+    tx.execute(
+        "UPDATE requests SET applicant_id = NULL WHERE id = ?1",
+        [request],
+    )?;
+    tx.execute(
+        "DELETE FROM applicants WHERE id = ?1
+         AND NOT EXISTS (SELECT 1 FROM requests WHERE applicant_id = ?1)",
+        [applicant],
+    )
 }

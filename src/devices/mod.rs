@@ -2,6 +2,7 @@
 //! the devices the kiosk runs (real or simulated, [`live`]), and the simulated devices of a
 //! training station (driven through the real drivers).
 
+mod card_text;
 pub mod doctor;
 pub mod live;
 pub mod settings;

@@ -6,14 +6,13 @@
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length, Subscription, Task};
-use rekam_device::{Backend, DeviceClass};
+use rekam_device::Backend;
 
 use super::{Action, Nav};
 use crate::devices::live::{self, SimCard};
 use crate::store::User;
 use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
-use crate::ui::device::DeviceProblem;
 use crate::ui::theme::{self, Tone};
 use zeroize::Zeroizing;
 
@@ -336,12 +335,8 @@ async fn read_card(
     pin: Zeroizing<String>,
 ) -> Result<rekam_smartcard::LoginProof, Failure> {
     crate::ui::db::off_thread("rekam-card-login", move || {
-        live::officer_login(&settings, backend, sim.as_ref(), &pin).map_err(|e| {
-            Failure::new(DeviceProblem {
-                class: DeviceClass::Smartcard,
-                detail: e.to_string(),
-            })
-        })
+        // The card's own error, said in the operator's language (devices::card_text).
+        live::officer_login(&settings, backend, sim.as_ref(), &pin).map_err(Failure::new)
     })
     .await?
 }

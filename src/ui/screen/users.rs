@@ -304,11 +304,13 @@ impl State {
                                 &u.full_name,
                                 &pin,
                             )
+                            // The card's own error in the operator's language; anything
+                            // else (the wallet file) as it is.
                             .map_err(|e| {
-                                Failure::new(crate::ui::device::DeviceProblem {
-                                    class: rekam_device::DeviceClass::Smartcard,
-                                    detail: format!("{e:#}"),
-                                })
+                                match e.downcast::<rekam_smartcard::SmartcardError>() {
+                                    Ok(card) => Failure::new(card),
+                                    Err(other) => Failure::other(format!("{other:#}")),
+                                }
                             })
                         })
                         .await??;

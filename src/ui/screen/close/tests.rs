@@ -317,7 +317,7 @@ fn an_acknowledgement_marks_the_records_accepted() {
     assert_eq!(statuses, vec!["RECEIVED_AT_CENTRAL"; 2]);
     let mut ui = simulator(state.view(&f.ctx));
     let said = format!(
-        "Tanda terima {}: 2 diterima, 0 ditolak; biometrik 0 rekaman dihapus (masa simpan lewat).",
+        "Tanda terima {}: 2 diterima, 0 ditolak; biometrik dan biodata 0 rekaman dihapus (masa simpan lewat).",
         exported.file_name
     );
     assert!(ui.find(said.as_str()).is_ok(), "{said}");

@@ -56,7 +56,7 @@ fn the_officer_card_logs_in_with_its_pin_through_the_card_profile() {
         .as_ref()
         .map(|e| e.text(crate::Lang::Id))
         .unwrap_or_default();
-    assert!(shown.starts_with("Pembaca kartu pintar"), "{shown}");
+    assert!(shown.starts_with("PIN salah: sisa 2 kali"), "{shown}");
     // The training reader never makes a card up for a typed name: Budi was issued none, and
     // nobody else has one either.
     for nobody in ["budi", "orang-lain"] {
@@ -66,7 +66,7 @@ fn the_officer_card_logs_in_with_its_pin_through_the_card_profile() {
             .as_ref()
             .map(|e| e.text(crate::Lang::Id))
             .unwrap_or_default();
-        assert!(shown.contains("no card"), "{shown}");
+        assert!(shown.contains("Tidak ada kartu di pembaca"), "{shown}");
     }
 }
 

@@ -118,7 +118,7 @@ fn a_supervisor_issues_a_training_card_that_then_logs_its_holder_in_and_revokes_
     state.update(Message::Secret("1234".into()), &f.ctx);
     settle(&mut state, Message::Submit, &f.ctx, State::update);
     assert!(
-        error_text(&state).contains("6 to 8 digits"),
+        error_text(&state).contains("6 sampai 8 angka"),
         "{}",
         error_text(&state)
     );

@@ -14,7 +14,7 @@
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::{Subscription, Task};
-use rekam_device::{Backend, DeviceClass};
+use rekam_device::Backend;
 use zeroize::Zeroizing;
 
 use super::intake::off_thread;
@@ -24,7 +24,6 @@ use crate::store::{Role, User};
 use crate::ui::applicant::Guide;
 use crate::ui::ctx::Ctx;
 use crate::ui::db::Failure;
-use crate::ui::device::DeviceProblem;
 use crate::workflow::applicant_view::ApplicantFile;
 use crate::workflow::{RequestView, Step, WorkflowError};
 
@@ -252,14 +251,9 @@ impl State {
                 Action::Run(Task::perform(
                     async move {
                         let proof = off_thread("rekam-card-supervisor", move || {
-                            live::officer_login(&settings, backend, sim.as_ref(), &pin).map_err(
-                                |e| {
-                                    Failure::new(DeviceProblem {
-                                        class: DeviceClass::Smartcard,
-                                        detail: e.to_string(),
-                                    })
-                                },
-                            )
+                            // The card's own error in the operator's language.
+                            live::officer_login(&settings, backend, sim.as_ref(), &pin)
+                                .map_err(Failure::new)
                         })
                         .await?;
                         db.call(move |store| Ok(store.authenticate_card(&proof)?))

@@ -161,7 +161,7 @@ fn the_simulated_supervisor_card_signs_in() {
     sign_in(&f, &mut state, Method::Card, "kasi", "111111");
     assert!(state.supervisor.is_none());
     assert!(
-        error_text(&state).starts_with("Pembaca kartu pintar"),
+        error_text(&state).starts_with("PIN salah"),
         "{}",
         error_text(&state)
     );
@@ -170,7 +170,7 @@ fn the_simulated_supervisor_card_signs_in() {
     sign_in(&f, &mut state, Method::Card, "budi", live::SIM_PIN);
     assert!(state.supervisor.is_none());
     assert!(
-        error_text(&state).contains("no card") || error_text(&state).contains("tidak ada kartu"),
+        error_text(&state).contains("Tidak ada kartu di pembaca"),
         "{}",
         error_text(&state)
     );
