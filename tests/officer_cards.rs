@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use common::*;
@@ -133,42 +131,12 @@ fn a_production_station_logs_in_issued_cards_only_by_their_signature() {
     );
 }
 
-fn rekam(args: &[&str], p: &rekam::store::Paths, input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rekam"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(&p.data_dir)
-        .arg("--key-file")
-        .arg(&p.key_file)
-        .env_remove("REKAM_LANG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 #[test]
 fn a_training_station_issues_and_revokes_cards_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = paths(dir.path());
     // Setup: the first supervisor gets a training card (in the wallet, issued in the store).
-    let out = rekam(
+    let out = run_rekam(
         &[
             "setup",
             "--mode",
@@ -185,7 +153,7 @@ fn a_training_station_issues_and_revokes_cards_from_the_command_line() {
         &p,
         &format!("{PASSWORD}\n{PASSWORD}\n"),
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     std::fs::write(
         p.data_dir.join("devices.toml"),
         "[smartcard]\nmode = \"simulated\"\n",
@@ -193,7 +161,7 @@ fn a_training_station_issues_and_revokes_cards_from_the_command_line() {
     .unwrap();
     let wallet = rekam::devices::wallet::Wallet::load(&p.data_dir).unwrap();
     assert_eq!(wallet.holders(), ["kasi"]);
-    let out = rekam(
+    let out = run_rekam(
         &[
             "user",
             "add",
@@ -208,18 +176,18 @@ fn a_training_station_issues_and_revokes_cards_from_the_command_line() {
         &p,
         &format!("{PASSWORD}\nawal-sekali-1\n"),
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     // A PIN that is no PIV PIN is refused before any card is made.
-    let out = rekam(
+    let out = run_rekam(
         &["user", "issue-card", "budi", "--user", "kasi"],
         &p,
         &format!("{PASSWORD}\n1234\n"),
     );
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("PIN terdiri dari 6 sampai 8 angka"),
+        output_text(&out).contains("PIN terdiri dari 6 sampai 8 angka"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     assert!(
         rekam::devices::wallet::Wallet::load(&p.data_dir)
@@ -227,22 +195,26 @@ fn a_training_station_issues_and_revokes_cards_from_the_command_line() {
             .card_of("budi")
             .is_none()
     );
-    let out = rekam(
+    let out = run_rekam(
         &["user", "issue-card", "budi", "--user", "kasi"],
         &p,
         &format!("{PASSWORD}\n{PIN}\n"),
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     assert!(
-        text(&out).contains("Kartu diterbitkan untuk budi"),
+        output_text(&out).contains("Kartu diterbitkan untuk budi"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let wallet = rekam::devices::wallet::Wallet::load(&p.data_dir).unwrap();
     let card = wallet.card_of("budi").unwrap().clone();
     let fp = card.card_key().unwrap().fingerprint;
-    let out = rekam(&["user", "list"], &p, "");
-    assert!(text(&out).contains(&fp[..4]), "{}", text(&out));
+    let out = run_rekam(&["user", "list"], &p, "");
+    assert!(
+        output_text(&out).contains(&fp[..4]),
+        "{}",
+        output_text(&out)
+    );
     // The issued card logs Budi in; the store is opened again as the kiosk would.
     let mut store = rekam::store::Store::open(&p, clock()).unwrap();
     assert_eq!(
@@ -251,12 +223,12 @@ fn a_training_station_issues_and_revokes_cards_from_the_command_line() {
     );
     drop(store);
     // Revoked from the command line, it no longer does.
-    let out = rekam(
+    let out = run_rekam(
         &["user", "revoke-card", "budi", "--user", "kasi"],
         &p,
         &format!("{PASSWORD}\n"),
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let mut store = rekam::store::Store::open(&p, clock()).unwrap();
     assert!(matches!(
         store.authenticate_card(&login(&card)),

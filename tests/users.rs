@@ -5,43 +5,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use common::*;
 use rekam::store::users::UserError;
 use rekam::store::{NewUser, Role, Store};
 use zeroize::Zeroizing;
-
-fn rekam(args: &[&str], p: &rekam::store::Paths, input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rekam"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(&p.data_dir)
-        .arg("--key-file")
-        .arg(&p.key_file)
-        .env_remove("REKAM_LANG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 #[test]
 fn the_supervisor_administers_users_from_the_command_line() {
@@ -50,7 +17,7 @@ fn the_supervisor_administers_users_from_the_command_line() {
     drop(setup_store(&p, clock()));
     let sup_pw = format!("{PASSWORD}\n");
     // Add an operator: the first password must follow the policy.
-    let out = rekam(
+    let out = run_rekam(
         &[
             "user",
             "add",
@@ -66,8 +33,12 @@ fn the_supervisor_administers_users_from_the_command_line() {
         &format!("{sup_pw}pendek\n"),
     );
     assert!(!out.status.success());
-    assert!(text(&out).contains("minimal 10"), "{}", text(&out));
-    let out = rekam(
+    assert!(
+        output_text(&out).contains("minimal 10"),
+        "{}",
+        output_text(&out)
+    );
+    let out = run_rekam(
         &[
             "user",
             "add",
@@ -82,27 +53,27 @@ fn the_supervisor_administers_users_from_the_command_line() {
         &p,
         &format!("{sup_pw}pertama-2026\n"),
     );
-    assert!(out.status.success(), "{}", text(&out));
-    let out = rekam(&["user", "list"], &p, "");
-    let listed = text(&out);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let out = run_rekam(&["user", "list"], &p, "");
+    let listed = output_text(&out);
     assert!(
         listed.contains("ani") && listed.contains("harus ganti kata sandi"),
         "{listed}"
     );
     // An operator administers nothing.
-    let out = rekam(
+    let out = run_rekam(
         &["user", "unlock", "kasi", "--user", "ani"],
         &p,
         "pertama-2026\n",
     );
     assert!(!out.status.success());
     // Ani changes her first password, then locks herself out.
-    let out = rekam(
+    let out = run_rekam(
         &["user", "passwd", "ani"],
         &p,
         "pertama-2026\nmiliknya-2026\n",
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     {
         let mut store = Store::open(&p, clock()).unwrap();
         for _ in 0..5 {
@@ -113,32 +84,32 @@ fn the_supervisor_administers_users_from_the_command_line() {
             Err(UserError::Locked(_))
         ));
     }
-    let out = rekam(&["user", "unlock", "ani", "--user", "kasi"], &p, &sup_pw);
-    assert!(out.status.success(), "{}", text(&out));
+    let out = run_rekam(&["user", "unlock", "ani", "--user", "kasi"], &p, &sup_pw);
+    assert!(out.status.success(), "{}", output_text(&out));
     // Reset: the temporary password must be changed before anything else.
-    let out = rekam(
+    let out = run_rekam(
         &["user", "reset-password", "ani", "--user", "kasi"],
         &p,
         &format!("{sup_pw}sementara-77\n"),
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     // Deactivated: no login; the last active supervisor cannot be.
-    let out = rekam(
+    let out = run_rekam(
         &["user", "deactivate", "ani", "--user", "kasi"],
         &p,
         &sup_pw,
     );
-    assert!(out.status.success(), "{}", text(&out));
-    let out = rekam(
+    assert!(out.status.success(), "{}", output_text(&out));
+    let out = run_rekam(
         &["user", "deactivate", "kasi", "--user", "kasi"],
         &p,
         &sup_pw,
     );
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("Supervisor aktif terakhir"),
+        output_text(&out).contains("Supervisor aktif terakhir"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let mut store = Store::open(&p, clock()).unwrap();
     assert!(matches!(

@@ -115,28 +115,27 @@ impl Wallet {
 /// key recorded after it signed a challenge. A production station gets no card this way: its
 /// supervisor issues real ones (`rekam user issue-card`).
 pub fn issue_first_card(store: &mut crate::store::Store) -> anyhow::Result<()> {
-    use crate::store::{Role, User};
+    use crate::store::Role;
     if !store.station().mode.is_training() {
         return Ok(());
     }
-    let Some(sup) = store
+    let Some(first) = store
         .list_users()?
         .into_iter()
         .find(|u| u.role == Role::Supervisor && u.active)
     else {
         return Ok(());
     };
-    let sup = User {
-        id: sup.id,
-        username: sup.username,
-        full_name: sup.full_name,
-        role: sup.role,
-    };
-    let card = PivCard::personalize(&sup.full_name, FIRST_CARD_PIN)?;
-    let mut wallet = Wallet::load(&store.paths().data_dir)?;
-    wallet.add(&sup.username, card.clone())?;
-    let mut inserted = rekam_smartcard::VirtualCard::officer(card);
-    let proof = rekam_smartcard::piv::login(&mut inserted, FIRST_CARD_PIN)?;
+    let sup = store.user(first.id)?.context("the first supervisor")?;
+    // The same path as any training card issued later: personalised into the wallet, logged in.
+    let proof = super::live::card_to_issue(
+        &store.paths().data_dir,
+        &super::DeviceSettings::default(),
+        rekam_device::Backend::Simulated,
+        &sup.username,
+        &sup.full_name,
+        FIRST_CARD_PIN,
+    )?;
     store.issue_card(&sup, &sup.username, &proof)?;
     Ok(())
 }

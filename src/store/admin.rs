@@ -34,7 +34,7 @@ enum Change {
     Unlock,
 }
 
-fn require_supervisor(
+pub(super) fn require_supervisor(
     tx: &Transaction<'_>,
     ctx: &WriteCtx<'_>,
     by: &User,

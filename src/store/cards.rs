@@ -6,11 +6,12 @@
 //! card is what the supervisor said when issuing it. Every issue, revocation and card login,
 //! and every refused card, is audited.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rekam_smartcard::LoginProof;
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
+use super::admin::require_supervisor;
 use super::users::{Role, User, UserError};
 use super::{Store, StoreError, audit, users};
 
@@ -59,9 +60,7 @@ impl Store {
             .verify_with(&proof.key.spki)
             .map_err(|e| UserError::CardRefused(e.to_string()))?;
         self.write(|tx, ctx| {
-            if !users::is_active_supervisor(tx, by.id).map_err(|e| ctx.sql(e))? {
-                return Err(UserError::NotSupervisor);
-            }
+            require_supervisor(tx, ctx, by)?;
             let (user_id, active): (i64, bool) = tx
                 .query_row(
                     "SELECT id, active FROM users WHERE username = ?1",
@@ -152,9 +151,7 @@ impl Store {
             return Err(UserError::NoSuchCard(username.trim().to_owned()));
         }
         self.write(|tx, ctx| {
-            if !users::is_active_supervisor(tx, by.id).map_err(|e| ctx.sql(e))? {
-                return Err(UserError::NotSupervisor);
-            }
+            require_supervisor(tx, ctx, by)?;
             let mut revoked = Vec::new();
             for mut card in cards {
                 let user_id: i64 = tx
@@ -278,15 +275,8 @@ impl Store {
                 ctx.audit(tx, &refuse("user.login_card_forged", Some(id)))?;
                 return Ok(Err(UserError::CardForged));
             }
-            if let Some(until) = locked
-                .as_deref()
-                .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
-                && until.with_timezone(&Utc) > now_t
-            {
-                return Ok(Err(UserError::Locked(until.format("%H:%M").to_string())));
-            }
-            if !active {
-                return Ok(Err(UserError::Inactive));
+            if let Err(e) = users::may_log_in(locked.as_deref(), active, now_t) {
+                return Ok(Err(e));
             }
             ctx.audit(
                 tx,

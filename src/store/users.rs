@@ -154,6 +154,24 @@ impl Localize for UserError {
     }
 }
 
+/// Whether an account found by password or card may log in now: not locked (`locked_until`,
+/// RFC 3339, still ahead of `now`) and active.
+pub(super) fn may_log_in(
+    locked_until: Option<&str>,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
+    if let Some(until) = locked_until.and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+        && until.with_timezone(&Utc) > now
+    {
+        return Err(UserError::Locked(until.format("%H:%M").to_string()));
+    }
+    if !active {
+        return Err(UserError::Inactive);
+    }
+    Ok(())
+}
+
 /// Checked against for a user that does not exist, so that the answer takes as long as for one
 /// that does (default argon2id parameters, any salt and hash).
 const UNKNOWN_USER_HASH: &str =
@@ -315,14 +333,7 @@ impl Store {
                 let _ = verify_password(password, UNKNOWN_USER_HASH);
                 return Err(UserError::WrongCredentials);
             };
-            if let Some(until) = locked_until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok())
-                && until.with_timezone(&Utc) > now_t
-            {
-                return Err(UserError::Locked(until.format("%H:%M").to_string()));
-            }
-            if !active {
-                return Err(UserError::Inactive);
-            }
+            may_log_in(locked_until.as_deref(), active, now_t)?;
             let entry = |action| audit::Entry {
                 actor_id: Some(id),
                 action,

@@ -18,6 +18,41 @@ use rekam::workflow::{CaptureContent, CaptureInput, Encoding, Modality, Step, Wo
 
 pub const PASSWORD: &str = "rahasia-123";
 
+/// Runs the `rekam` binary on the station at `p` in Indonesian, with `input` on its standard
+/// input (passwords and PINs, one per line), and waits for it.
+pub fn run_rekam(args: &[&str], p: &Paths, input: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rekam"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(&p.data_dir)
+        .arg("--key-file")
+        .arg(&p.key_file)
+        .env_remove("REKAM_LANG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// What a finished command printed, standard output then standard error.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 pub fn paths(dir: &Path) -> Paths {
     Paths {
         data_dir: dir.join("data"),
